@@ -1,0 +1,97 @@
+"""The administrator's console: users, roles, business units.
+
+Incident content is deliberately not registered here: administrators manage configuration,
+not incidents (SPEC §3). History rows and access events are not editable anywhere.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import BusinessUnit, User
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Shows each object's change history, and never offers to revert it."""
+
+    def has_revert_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["indented_name", "code", "parent", "path"]
+    search_fields = ["name", "code"]
+    fields = ["name", "code", "parent", "path"]
+    readonly_fields = ["path"]
+    autocomplete_fields = ["parent"]
+
+    @admin.display(description="Name", ordering="path")
+    def indented_name(self, obj: BusinessUnit) -> str:
+        return "— " * obj.depth + obj.name
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Units are referenced by incidents and history; retire them by renaming instead.
+        return False
+
+
+class RegisterUserCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email", "first_name", "last_name", "role", "business_unit"]
+
+
+@admin.register(User)
+class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
+    add_form = RegisterUserCreationForm
+    list_display = ["username", "get_full_name", "email", "role", "business_unit", "is_active"]
+    list_filter = ["role", "is_active", "business_unit"]
+    list_select_related = ["business_unit"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    filter_horizontal = ["assigned_units", "groups", "user_permissions"]
+    autocomplete_fields = ["business_unit"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Role and scope",
+            {
+                "fields": ["role", "business_unit", "assigned_units"],
+                "description": "Privacy officers see incidents in their assigned units and "
+                "every unit below them.",
+            },
+        ),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "username",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "role",
+                    "business_unit",
+                    "password1",
+                    "password2",
+                ],
+            },
+        )
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # People are referenced by incidents and history: deactivate instead of deleting.
+        return False

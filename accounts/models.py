@@ -1,0 +1,239 @@
+"""Users, roles, business units and the access log.
+
+Business units form a tree stored as a materialised path (``/national/north/akl-central/``):
+a subtree is one indexed ``path LIKE 'prefix%'`` query, never recursion in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Concat, Substr
+
+from simple_history.models import HistoricalRecords
+
+from accounts.request_context import get_request_id
+
+
+class HistoryContext(models.Model):
+    """Extra columns on every history row: the request that made the change."""
+
+    request_id = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class BusinessUnit(models.Model):
+    """A node of the agency's organisation tree (national office → region → site)."""
+
+    name = models.CharField(max_length=120)
+    code = models.SlugField(
+        max_length=40,
+        unique=True,
+        help_text="Short, unique, lower-case code; part of the unit's path.",
+        validators=[RegexValidator(r"^[a-z0-9-]+$", "Use lower-case letters, digits and -.")],
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "/national/north/akl-central/": maintained by save(); never edited by hand.
+    path = models.CharField(max_length=600, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever the
+            # collation; other databases ignore opclasses.
+            models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"])
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": "A unit cannot be its own parent."})
+            if self.parent and self.path and self.parent.path.startswith(self.path):
+                raise ValidationError({"parent": "A unit cannot move under one of its own units."})
+
+    def _computed_path(self) -> str:
+        prefix = self.parent.path if self.parent else "/"
+        return f"{prefix}{self.code}/"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path, old_depth = self.path, self.depth
+        self.path = self._computed_path()
+        self.depth = self.path.count("/") - 2
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Re-root the whole subtree in one UPDATE.
+                BusinessUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + (self.depth - old_depth),
+                )
+
+    def subtree(self) -> models.QuerySet[BusinessUnit]:
+        """This unit and every unit below it."""
+        return BusinessUnit.objects.filter(path__startswith=self.path)
+
+    def ancestors(self) -> models.QuerySet[BusinessUnit]:
+        """Every unit above this one, root first."""
+        parts = self.path.strip("/").split("/")[:-1]
+        paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+        return BusinessUnit.objects.filter(path__in=paths).order_by("depth")
+
+
+def units_q(paths: list[str], field: str = "path") -> Q:
+    """A ``Q`` matching rows whose unit path lies under any of ``paths``.
+
+    ``field`` is the lookup path to a BusinessUnit's ``path`` (for example
+    ``"business_unit__path"``). No paths gives a ``Q`` that matches nothing.
+    """
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+class User(AbstractUser):
+    """A member of staff. Every user belongs to one business unit and has one role."""
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", "Staff member (reporter)"
+        PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+        CHIEF_PRIVACY_OFFICER = "chief_privacy_officer", "Chief privacy officer"
+        EXECUTIVE = "executive", "Executive"
+        ADMINISTRATOR = "administrator", "Administrator"
+
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.REPORTER)
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, related_name="members"
+    )
+    assigned_units = models.ManyToManyField(
+        BusinessUnit,
+        blank=True,
+        related_name="privacy_officers",
+        help_text="Privacy officers see incidents in these units and every unit below them.",
+    )
+
+    REQUIRED_FIELDS = ["email", "business_unit"]
+
+    objects = UserManager()
+    history = HistoricalRecords(
+        bases=[HistoryContext],
+        excluded_fields=["password", "last_login"],
+        m2m_fields=[assigned_units],
+    )
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.ADMINISTRATOR:
+            # Administrators use the Django admin; nobody else does.
+            self.is_staff = True
+
+    @property
+    def is_privacy_officer(self) -> bool:
+        return self.role == self.Role.PRIVACY_OFFICER
+
+    @property
+    def is_chief_privacy_officer(self) -> bool:
+        return self.role == self.Role.CHIEF_PRIVACY_OFFICER
+
+    @property
+    def is_executive(self) -> bool:
+        return self.role == self.Role.EXECUTIVE
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == self.Role.ADMINISTRATOR
+
+    @property
+    def is_officer(self) -> bool:
+        """A privacy officer or the chief privacy officer."""
+        return self.role in {self.Role.PRIVACY_OFFICER, self.Role.CHIEF_PRIVACY_OFFICER}
+
+    def assigned_paths(self) -> list[str]:
+        """Paths of the subtrees a privacy officer is assigned to (cached per instance)."""
+        cached: list[str] | None = getattr(self, "_assigned_paths", None)
+        if cached is None:
+            cached = list(self.assigned_units.values_list("path", flat=True))
+            self._assigned_paths = cached
+        return cached
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """A queryset that refuses bulk updates and deletes: the rows are history."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self.model.__name__} rows are append-only")
+
+
+class AccessEvent(models.Model):
+    """One read of sensitive content: an incident opened, a file downloaded, an export made.
+
+    The register holds sensitive information itself, so it logs its own reads. Append-only:
+    the model refuses updates and deletes, and on PostgreSQL a trigger does too.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Opened incident"
+        DOWNLOAD = "download", "Downloaded attachment"
+        EXPORT = "export", "Exported register"
+        REPORT_DOWNLOAD = "report_download", "Downloaded report"
+        DRAFT_DOWNLOAD = "draft_download", "Downloaded draft"
+        API_VIEW = "api_view", "Read incident through the API"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    incident = models.ForeignKey(
+        "breaches.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+    )
+    # What exactly was read: an attachment id, an export's filter, a report's quarter.
+    detail = models.JSONField(default=dict, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["incident", "-at"], name="access_incident_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("Access events are append-only")
+        if not self.request_id:
+            self.request_id = get_request_id()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Access events are append-only")

@@ -1,0 +1,19 @@
+"""Home: send each person to the page their role starts from."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from accounts.models import User
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_officer:
+        return redirect("breaches:register")
+    if user.is_executive:
+        return redirect("reporting:dashboard")
+    if user.is_administrator:
+        return redirect("admin:index")
+    return redirect("breaches:my-reports")
