@@ -14,7 +14,6 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
-
 from simple_history.models import HistoricalRecords
 
 from accounts.request_context import get_request_id
@@ -53,22 +52,13 @@ class BusinessUnit(models.Model):
         indexes = [
             # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever the
             # collation; other databases ignore opclasses.
-            models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"])
+            models.Index(
+                fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        if self.parent_id and self.pk:
-            if self.parent_id == self.pk:
-                raise ValidationError({"parent": "A unit cannot be its own parent."})
-            if self.parent and self.path and self.parent.path.startswith(self.path):
-                raise ValidationError({"parent": "A unit cannot move under one of its own units."})
-
-    def _computed_path(self) -> str:
-        prefix = self.parent.path if self.parent else "/"
-        return f"{prefix}{self.code}/"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         old_path, old_depth = self.path, self.depth
@@ -82,6 +72,17 @@ class BusinessUnit(models.Model):
                     path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)),
                     depth=F("depth") + (self.depth - old_depth),
                 )
+
+    def clean(self) -> None:
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": "A unit cannot be its own parent."})
+            if self.parent and self.path and self.parent.path.startswith(self.path):
+                raise ValidationError({"parent": "A unit cannot move under one of its own units."})
+
+    def _computed_path(self) -> str:
+        prefix = self.parent.path if self.parent else "/"
+        return f"{prefix}{self.code}/"
 
     def subtree(self) -> models.QuerySet[BusinessUnit]:
         """This unit and every unit below it."""

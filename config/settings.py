@@ -233,7 +233,8 @@ REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # Without a broker (make run), tasks run in-process, still only after the transaction commits.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Tests run them in-process too, except where a test starts a real worker (tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or ENVIRONMENT == "test"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -277,6 +278,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- the register's own settings --------------------------------------------------------------

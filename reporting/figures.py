@@ -29,10 +29,14 @@ class Quarter:
         return f"{self.year} Q{self.number}"
 
     def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
 
     def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        return (
+            Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+        )
 
     def bounds(self) -> tuple[datetime, datetime]:
         """Start (inclusive) and end (exclusive) as aware datetimes in the organisation's zone."""

@@ -37,9 +37,7 @@ class IncidentListSerializer(serializers.ModelSerializer):
 
 class IncidentDetailSerializer(IncidentListSerializer):
     reporter = serializers.CharField(source="reporter.username", read_only=True)
-    breach_types = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="breach_type"
-    )
+    breach_types = serializers.SlugRelatedField(many=True, read_only=True, slug_field="breach_type")
     information_categories = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="category"
     )

@@ -26,7 +26,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[Incident]:
         queryset = Incident.objects.visible_to(self.request.user).with_list_columns()
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("affected", "breach_types", "information_categories")
+            queryset = queryset.prefetch_related(
+                "affected", "breach_types", "information_categories"
+            )
         return queryset
 
     def get_serializer_class(self) -> type[IncidentListSerializer]:

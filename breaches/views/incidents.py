@@ -26,7 +26,9 @@ class RegisterView(LoginRequiredMixin, ListView):
 
     template_name = "breaches/register.html"
     context_object_name = "incidents"
-    paginate_by = settings.REGISTER_PAGE_SIZE
+
+    def get_paginate_by(self, queryset: QuerySet[Incident]) -> int:
+        return settings.REGISTER_PAGE_SIZE
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and not can_use_register(request.user):  # type: ignore[arg-type]
@@ -42,7 +44,9 @@ class MyReportsView(LoginRequiredMixin, ListView):
 
     template_name = "breaches/my_reports.html"
     context_object_name = "incidents"
-    paginate_by = settings.REGISTER_PAGE_SIZE
+
+    def get_paginate_by(self, queryset: QuerySet[Incident]) -> int:
+        return settings.REGISTER_PAGE_SIZE
 
     def get_queryset(self) -> QuerySet[Incident]:
         return (

@@ -1,0 +1,420 @@
+"""Realistic synthetic data: the demo for ``make run`` and the volume for benchmarks.
+
+``generate(incidents=320)`` makes the demo; ``generate(incidents=100_000, with_history=False)``
+fills a benchmark database. Everything is deterministic for a given ``seed`` and ``now``.
+No real person's details appear: references are made up, summaries are generic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import BusinessUnit, User
+from breaches.models import (
+    AffectedIndividual,
+    Incident,
+    IncidentBreachType,
+    IncidentInformationCategory,
+    ReferenceCounter,
+)
+
+# national office → regions → sites
+REGIONS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "northern": (
+        "Northern Region",
+        [
+            ("akl-central", "Auckland Central"),
+            ("manukau", "Manukau"),
+            ("whangarei", "Whangārei"),
+            ("waitakere", "Waitākere"),
+        ],
+    ),
+    "midland": (
+        "Midland Region",
+        [("hamilton", "Hamilton"), ("tauranga", "Tauranga"), ("rotorua", "Rotorua")],
+    ),
+    "central": (
+        "Central Region",
+        [
+            ("wellington", "Wellington"),
+            ("palmerston-north", "Palmerston North"),
+            ("napier", "Napier"),
+        ],
+    ),
+    "southern": (
+        "Southern Region",
+        [
+            ("christchurch", "Christchurch"),
+            ("dunedin", "Dunedin"),
+            ("invercargill", "Invercargill"),
+        ],
+    ),
+}
+
+DEMO_ACCOUNTS = [
+    # username, role, unit code, assigned unit codes, display name
+    ("reporter", User.Role.REPORTER, "akl-central", [], ("Aroha", "Ngata")),
+    ("reporter2", User.Role.REPORTER, "wellington", [], ("Ben", "Taylor")),
+    ("officer", User.Role.PRIVACY_OFFICER, "northern", ["northern"], ("Olivia", "Chen")),
+    ("officer2", User.Role.PRIVACY_OFFICER, "central", ["central"], ("Oscar", "Wiremu")),
+    ("cpo", User.Role.CHIEF_PRIVACY_OFFICER, "national", [], ("Catherine", "Park")),
+    ("executive", User.Role.EXECUTIVE, "national", [], ("Eru", "Hohaia")),
+    ("admin", User.Role.ADMINISTRATOR, "national", [], ("Amelia", "Singh")),
+]
+
+SUMMARIES: dict[str, list[str]] = {
+    Incident.Cause.WRONG_RECIPIENT: [
+        "Case summary emailed to the wrong caregiver",
+        "Assessment report sent to a similarly named whānau member",
+        "Meeting minutes sent to an external provider by mistake",
+    ],
+    Incident.Cause.MISADDRESSED: [
+        "Letter about a family group conference posted to an old address",
+        "Court report posted to the wrong lawyer",
+        "Email autocomplete chose the wrong agency contact",
+    ],
+    Incident.Cause.PAPERS_UNSECURED: [
+        "Case file left on a printer in the open-plan office",
+        "Paper notes left in a shared meeting room overnight",
+        "Unlocked filing cabinet found in a public corridor",
+    ],
+    Incident.Cause.DELIBERATE_MISUSE: [
+        "Staff member screenshotted a client record and shared it",
+        "Client file browsed without a work reason",
+        "Record looked up for a personal matter",
+    ],
+    Incident.Cause.SYSTEM_FAULT: [
+        "Portal showed another family's documents after an update",
+        "Batch letters merged with the wrong addresses",
+        "Access rights not removed after a staff transfer",
+    ],
+    Incident.Cause.MALICIOUS_THIRD_PARTY: [
+        "Phishing email captured a staff login",
+        "Laptop stolen from a parked car",
+        "Caller impersonated a parent to obtain a placement address",
+    ],
+    Incident.Cause.OTHER: [
+        "Conversation about a case overheard in a café",
+        "Whiteboard with client names visible through a window",
+    ],
+}
+
+NEAR_MISS_SUMMARIES = [
+    "Wrong recipient noticed before the email was sent",
+    "Letter caught in the outgoing mail tray with the wrong address",
+    "Unattended file found and secured before anyone read it",
+    "Access request to a restricted record blocked and reported",
+    "Misaddressed fax stopped by the sender before transmission",
+]
+
+CAUSE_CHANNELS: dict[str, list[str]] = {
+    Incident.Cause.WRONG_RECIPIENT: [Incident.Channel.EMAIL, Incident.Channel.POST],
+    Incident.Cause.MISADDRESSED: [Incident.Channel.POST, Incident.Channel.EMAIL],
+    Incident.Cause.PAPERS_UNSECURED: [Incident.Channel.PAPER],
+    Incident.Cause.DELIBERATE_MISUSE: [
+        Incident.Channel.SCREENSHOT_PHOTO,
+        Incident.Channel.SYSTEM_ACCESS,
+        Incident.Channel.VERBAL,
+    ],
+    Incident.Cause.SYSTEM_FAULT: [Incident.Channel.SYSTEM_ACCESS, Incident.Channel.POST],
+    Incident.Cause.MALICIOUS_THIRD_PARTY: [
+        Incident.Channel.LOST_DEVICE,
+        Incident.Channel.EMAIL,
+        Incident.Channel.VERBAL,
+    ],
+    Incident.Cause.OTHER: [Incident.Channel.VERBAL, Incident.Channel.OTHER],
+}
+
+BREACH_STATUSES = [
+    Incident.Status.REPORTED,
+    Incident.Status.TRIAGE,
+    Incident.Status.ASSESSED,
+    Incident.Status.NOTIFYING,
+    Incident.Status.REMEDIATION,
+    Incident.Status.CLOSED,
+    Incident.Status.REOPENED,
+]
+NEAR_MISS_STATUSES = [
+    Incident.Status.REPORTED,
+    Incident.Status.TRIAGE,
+    Incident.Status.REMEDIATION,
+    Incident.Status.CLOSED,
+]
+
+
+@dataclass
+class Generated:
+    units: dict[str, BusinessUnit]
+    users: dict[str, User]
+    incidents: int
+    by_kind: Counter[str] = field(default_factory=Counter)
+
+
+def build_units() -> dict[str, BusinessUnit]:
+    """The unit tree, created if missing; returns units by code."""
+    units: dict[str, BusinessUnit] = {}
+    national, _ = BusinessUnit.objects.get_or_create(
+        code="national", defaults={"name": "National Office"}
+    )
+    units["national"] = national
+    for code, (name, sites) in REGIONS.items():
+        region, _ = BusinessUnit.objects.get_or_create(
+            code=code, defaults={"name": name, "parent": national}
+        )
+        units[code] = region
+        for site_code, site_name in sites:
+            units[site_code], _ = BusinessUnit.objects.get_or_create(
+                code=site_code, defaults={"name": site_name, "parent": region}
+            )
+    return units
+
+
+def build_users(units: dict[str, BusinessUnit], password: str) -> dict[str, User]:
+    """The seven demo accounts (one password for all) plus two staff members per site."""
+    hashed = make_password(password)
+    users: dict[str, User] = {}
+    for username, role, unit_code, assigned, (first, last) in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "role": role,
+                "business_unit": units[unit_code],
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@agency.example",
+                "is_staff": role == User.Role.ADMINISTRATOR,
+                "is_superuser": role == User.Role.ADMINISTRATOR,
+                "password": hashed,
+            },
+        )
+        if created and assigned:
+            user.assigned_units.set([units[c] for c in assigned])
+        users[username] = user
+    site_codes = [c for _, (_, sites) in REGIONS.items() for c, _ in sites]
+    staff = [
+        User(
+            username=f"staff.{code}.{n}",
+            role=User.Role.REPORTER,
+            business_unit=units[code],
+            first_name="Staff",
+            last_name=f"{units[code].name} {n}",
+            email=f"staff.{code}.{n}@agency.example",
+            password="!",  # unusable: these accounts exist only as reporters of demo data
+        )
+        for code in site_codes
+        for n in (1, 2)
+    ]
+    User.objects.bulk_create(staff, ignore_conflicts=True)
+    for user in User.objects.filter(username__startswith="staff."):
+        users[user.username] = user
+    return users
+
+
+def quarter_start(moment: datetime, quarters_back: int) -> datetime:
+    local = timezone.localtime(moment)
+    index = local.year * 4 + (local.month - 1) // 3 - quarters_back
+    year, q = divmod(index, 4)
+    return local.replace(
+        year=year, month=q * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def generate(
+    *,
+    incidents: int = 320,
+    seed: int = 20261125,
+    now: datetime | None = None,
+    password: str = "demo",
+    with_history: bool = True,
+    batch_size: int = 2000,
+) -> Generated:
+    """Create units, users and ``incidents`` incidents over the last eight quarters."""
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    with transaction.atomic():
+        units = build_units()
+        users = build_users(units, password)
+    sites = [u for u in units.values() if u.depth == 2]
+    staff_by_unit: dict[int, list[User]] = {}
+    for user in users.values():
+        if user.username.startswith("staff."):
+            staff_by_unit.setdefault(user.business_unit_id, []).append(user)
+    start = quarter_start(now, 7)
+    span = (now - start).total_seconds()
+    officers = [users["officer"], users["officer2"], users["cpo"]]
+    causes = list(SUMMARIES)
+    channels = list(Incident.Channel)
+
+    year_counts: Counter[int] = Counter({c.year: c.last for c in ReferenceCounter.objects.all()})
+    result = Generated(units=units, users=users, incidents=0)
+    for batch_start in range(0, incidents, batch_size):
+        count = min(batch_size, incidents - batch_start)
+        rows: list[Incident] = []
+        extras: list[dict[str, Any]] = []
+        for i in range(batch_start, batch_start + count):
+            kind = Incident.Kind.NEAR_MISS if rng.random() < 0.42 else Incident.Kind.BREACH
+            # Cover every channel and every cause in the first incidents, then vary freely.
+            cause = causes[i % len(causes)] if i < 40 else rng.choice(causes)
+            channel = channels[i % len(channels)] if i < 40 else rng.choice(CAUSE_CHANNELS[cause])
+            reported_at = start + timedelta(seconds=rng.random() * span)
+            aware_at = reported_at - timedelta(hours=rng.uniform(0, 48))
+            occurred_known = rng.random()
+            if occurred_known < 0.6:
+                occurred_at, precision = aware_at - timedelta(hours=rng.uniform(0, 72)), "exact"
+            elif occurred_known < 0.85:
+                occurred_at, precision = (
+                    aware_at - timedelta(days=rng.uniform(1, 20)),
+                    "approximate",
+                )
+            else:
+                occurred_at, precision = None, "unknown"
+            age_days = (now - reported_at).days
+            statuses = NEAR_MISS_STATUSES if kind == Incident.Kind.NEAR_MISS else BREACH_STATUSES
+            if age_days > 60:
+                status = Incident.Status.CLOSED if rng.random() < 0.85 else rng.choice(statuses)
+            else:
+                status = rng.choice(statuses)
+            # The named demo reporters report a steady share, so their pages are lively.
+            if i % 23 == 0:
+                reporter = users["reporter"]
+            elif i % 29 == 0:
+                reporter = users["reporter2"]
+            else:
+                site = rng.choice(sites)
+                reporter = rng.choice(staff_by_unit[site.pk])
+            unit = reporter.business_unit
+            summary = rng.choice(
+                NEAR_MISS_SUMMARIES if kind == Incident.Kind.NEAR_MISS else SUMMARIES[cause]
+            )
+            contained = rng.random() < 0.7
+            year = timezone.localtime(reported_at).year
+            year_counts[year] += 1
+            rows.append(
+                Incident(
+                    reference=f"PBR-{year}-{year_counts[year]:05d}",
+                    kind=kind,
+                    status=status,
+                    occurred_at=occurred_at,
+                    occurred_precision=precision,
+                    aware_at=aware_at,
+                    reported_at=reported_at,
+                    summary=summary,
+                    description=(
+                        f"{summary}. Noticed by the team and reported the same day. "
+                        "No case-file content is recorded here."
+                    ),
+                    channel=channel,
+                    cause_category=cause,
+                    cause_detail="" if rng.random() < 0.5 else "Process step was skipped.",
+                    individuals_affected=rng.choice([1, 1, 1, 2, 3, 5, 12, 40, 250]),
+                    individuals_affected_is_estimate=rng.random() < 0.3,
+                    containment_steps=(
+                        "Recipient asked to delete the message and confirmed deletion."
+                        if contained
+                        else ""
+                    ),
+                    contained_at=aware_at + timedelta(hours=rng.uniform(1, 96))
+                    if contained
+                    else None,
+                    business_unit=unit,
+                    reporter=reporter,
+                    is_restricted=rng.random() < 0.03,
+                    officers_notified_at=reported_at,
+                )
+            )
+            extras.append(
+                {
+                    "breach_types": rng.sample(
+                        list(IncidentBreachType.Type), rng.choice([1, 1, 2])
+                    ),
+                    "categories": rng.sample(
+                        list(IncidentInformationCategory.Category), rng.choice([1, 2, 3])
+                    ),
+                    "affected": [
+                        (
+                            f"C-{rng.randint(100000, 999999)}",
+                            rng.choice(list(AffectedIndividual.Role)),
+                        )
+                        for _ in range(rng.choice([0, 1, 1, 2]))
+                    ],
+                    "officer": rng.choice(officers),
+                    "status_changed_at": reported_at + timedelta(hours=rng.uniform(2, 24 * 20)),
+                }
+            )
+            result.by_kind[kind] += 1
+        with transaction.atomic():
+            created = Incident.objects.bulk_create(rows, batch_size=batch_size)
+            _create_children(created, extras, users)
+            if with_history:
+                _create_history(created, extras, now)
+        result.incidents += len(created)
+
+    for year, last in year_counts.items():
+        ReferenceCounter.objects.update_or_create(year=year, defaults={"last": last})
+    return result
+
+
+def _create_children(
+    created: list[Incident], extras: list[dict[str, Any]], users: dict[str, User]
+) -> None:
+    breach_types, categories, affected, restrictions = [], [], [], []
+    through = Incident.restricted_to.through
+    for incident, extra in zip(created, extras, strict=True):
+        breach_types += [
+            IncidentBreachType(incident=incident, breach_type=t) for t in extra["breach_types"]
+        ]
+        categories += [
+            IncidentInformationCategory(incident=incident, category=c) for c in extra["categories"]
+        ]
+        affected += [
+            AffectedIndividual(incident=incident, reference=ref, role=role)
+            for ref, role in extra["affected"]
+        ]
+        if incident.is_restricted:
+            # Restricted to the CPO and, for half of them, the officer of Northern Region.
+            named = [users["cpo"]]
+            if incident.pk % 2 == 0:
+                named.append(users["officer"])
+            restrictions += [through(incident_id=incident.pk, user_id=u.pk) for u in named]
+    IncidentBreachType.objects.bulk_create(breach_types)
+    IncidentInformationCategory.objects.bulk_create(categories)
+    AffectedIndividual.objects.bulk_create(affected)
+    through.objects.bulk_create(restrictions)
+
+
+def _create_history(created: list[Incident], extras: list[dict[str, Any]], now: datetime) -> None:
+    """History as if each incident had been reported, then moved on by an officer."""
+    historical = Incident.history.model
+    fields = [f.attname for f in Incident._meta.concrete_fields]
+    records = []
+    for incident, extra in zip(created, extras, strict=True):
+        values = {name: getattr(incident, name) for name in fields}
+        first = dict(values, status=Incident.Status.REPORTED)
+        records.append(
+            historical(
+                **first,
+                history_date=incident.reported_at,
+                history_type="+",
+                history_user_id=incident.reporter_id,
+                request_id="demo-data",
+            )
+        )
+        if incident.status != Incident.Status.REPORTED:
+            records.append(
+                historical(
+                    **values,
+                    history_date=min(extra["status_changed_at"], now),
+                    history_type="~",
+                    history_user_id=extra["officer"].pk,
+                    request_id="demo-data",
+                )
+            )
+    historical.objects.bulk_create(records)

@@ -1,0 +1,60 @@
+"""Load the demo data once and print the demo accounts the first time.
+
+Idempotent: when the demo accounts exist, it does nothing (and prints nothing secret).
+The password is ``DEMO_PASSWORD`` when set, otherwise a random one printed once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from bench.generate import DEMO_ACCOUNTS, generate
+
+
+class Command(BaseCommand):
+    help = "Load demo units, users and incidents once; print the demo accounts the first time."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--incidents", type=int, default=320)
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give the demo accounts a new password (DEMO_PASSWORD or random) and print it.",
+        )
+
+    def handle(self, *args: Any, incidents: int, reset_passwords: bool, **options: Any) -> None:
+        usernames = [row[0] for row in DEMO_ACCOUNTS]
+        password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        if User.objects.filter(username__in=usernames).exists():
+            if reset_passwords:
+                User.objects.filter(username__in=usernames).update(password=make_password(password))
+                self._print_accounts(password)
+            else:
+                self.stdout.write(
+                    "Demo data already loaded. Forgotten the password? "
+                    "Run: python manage.py load_demo --reset-passwords"
+                )
+            return
+        result = generate(incidents=incidents, password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(result.units)} business units, {len(result.users)} users and "
+                f"{result.incidents} incidents ({result.by_kind['breach']} breaches, "
+                f"{result.by_kind['near_miss']} near misses)."
+            )
+        )
+        self._print_accounts(password)
+
+    def _print_accounts(self, password: str) -> None:
+        self.stdout.write("")
+        self.stdout.write("Demo accounts (shown once; all share one password):")
+        for username, role, unit, _assigned, _name in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<10} {User.Role(role).label:<24} {unit}")
+        self.stdout.write(f"  password:  {password}")
+        self.stdout.write("")

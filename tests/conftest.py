@@ -1,0 +1,227 @@
+"""Shared fixtures: the personas of SPEC §3 and a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from accounts.models import BusinessUnit, User
+from breaches.models import Incident
+from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database engine: {engine}; broker: {settings.REDIS_URL or 'none (in-process tasks)'}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    terminalreporter.write_line(
+        f"Tests ran on database engine: {connection.display_name} ({engine})"
+    )
+
+
+# --- personas ---------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The cast of SPEC §3 and three incidents that tell them apart.
+
+    Units: national → region A (site A1) and region B (sites B1, B2).
+    ``incident_a`` is reported by ``reporter`` in A1; ``incident_b`` by ``reporter2`` in B1;
+    ``restricted`` is in A1, reported by ``reporter``, restricted to ``named`` only.
+    """
+
+    national: BusinessUnit
+    region_a: BusinessUnit
+    region_b: BusinessUnit
+    site_a1: BusinessUnit
+    site_b1: BusinessUnit
+    site_b2: BusinessUnit
+    reporter: User
+    reporter2: User
+    officer_a: User
+    officer_b: User
+    cpo: User
+    executive: User
+    admin: User
+    named: User
+    incident_a: Incident
+    incident_b: Incident
+    restricted: Incident
+
+    def persona(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PERSONAS = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
+
+
+def build_world() -> World:
+    national = BusinessUnitFactory(name="National Office", code="national")
+    region_a = BusinessUnitFactory(name="Region A", code="region-a", parent=national)
+    region_b = BusinessUnitFactory(name="Region B", code="region-b", parent=national)
+    site_a1 = BusinessUnitFactory(name="Site A1", code="site-a1", parent=region_a)
+    site_b1 = BusinessUnitFactory(name="Site B1", code="site-b1", parent=region_b)
+    site_b2 = BusinessUnitFactory(name="Site B2", code="site-b2", parent=region_b)
+    reporter = UserFactory(username="reporter", business_unit=site_a1)
+    reporter2 = UserFactory(username="reporter2", business_unit=site_b1)
+    officer_a = UserFactory(
+        username="officer_a",
+        role=User.Role.PRIVACY_OFFICER,
+        business_unit=region_a,
+        assigned_units=[region_a],
+    )
+    officer_b = UserFactory(
+        username="officer_b",
+        role=User.Role.PRIVACY_OFFICER,
+        business_unit=region_b,
+        assigned_units=[region_b],
+    )
+    cpo = UserFactory(username="cpo", role=User.Role.CHIEF_PRIVACY_OFFICER, business_unit=national)
+    executive = UserFactory(username="executive", role=User.Role.EXECUTIVE, business_unit=national)
+    admin = UserFactory(
+        username="admin",
+        role=User.Role.ADMINISTRATOR,
+        business_unit=national,
+        is_staff=True,
+        is_superuser=True,
+    )
+    named = UserFactory(username="named", business_unit=site_b2)
+    incident_a = IncidentFactory(reporter=reporter, business_unit=site_a1, summary="Incident A")
+    incident_b = IncidentFactory(reporter=reporter2, business_unit=site_b1, summary="Incident B")
+    restricted = IncidentFactory(
+        reporter=reporter,
+        business_unit=site_a1,
+        summary="Restricted incident",
+        is_restricted=True,
+        restricted_to=[named],
+    )
+    return World(
+        national, region_a, region_b, site_a1, site_b1, site_b2,
+        reporter, reporter2, officer_a, officer_b, cpo, executive, admin, named,
+        incident_a, incident_b, restricted,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+# --- a real Celery worker ---------------------------------------------------------------------
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    mail_dir: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_worker(
+    tmp: Path, *, extra_env: dict[str, str] | None = None, pool: str = "solo"
+) -> Worker:
+    """Start ``celery -A config worker`` against the test database and the throwaway Redis."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        pytest.skip("a real worker needs a server database: run `make test`")
+    mail_dir = tmp / "mail"
+    mail_dir.mkdir(parents=True, exist_ok=True)
+    log_path = tmp / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DJANGO_ENV": "test",
+        # The worker must use the database pytest-django created, not the configured one.
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        ),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        **(extra_env or {}),
+    }
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "config", "worker",
+            "--pool", pool, "--concurrency", "1", "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    worker = Worker(process, mail_dir, log_path)
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start:\n{worker.log()}")
+        time.sleep(0.2)
+    return worker
+
+
+def stop_worker(worker: Worker) -> None:
+    if worker.process.poll() is None:
+        worker.process.terminate()
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[Worker]:
+    """A real worker process consuming from the throwaway Redis, for one test.
+
+    Tasks published by the test go through Redis (not in-process) while it runs. The test must
+    commit its data (this fixture brings ``transactional_db``) so the worker can read it.
+    """
+    from django.conf import settings
+
+    from config.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("a real worker needs REDIS_URL: run `make test`")
+    app.control.purge()
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    worker = start_worker(tmp_path)
+    try:
+        yield worker
+    finally:
+        app.conf.task_always_eager = previous
+        stop_worker(worker)
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")

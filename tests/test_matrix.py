@@ -1,0 +1,145 @@
+"""The role × endpoint matrix (SPEC §3, STYLE habit 9).
+
+One table: for every page and API endpoint, the status each persona gets. Later issues add
+their endpoints as rows. 200 = allowed; 404 = out of scope (its existence not disclosed);
+302 = sent to a login page; 401 = API without credentials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from tests.conftest import PERSONAS, World
+
+pytestmark = pytest.mark.django_db
+
+# Who gets 200 for each row; everyone else among PERSONAS gets `denied`.
+ALL = set(PERSONAS)
+OFFICERS = {"officer_a", "officer_b", "cpo"}
+A_SCOPE = {"reporter", "officer_a", "cpo"}
+B_SCOPE = {"reporter2", "officer_b", "cpo"}
+R_SCOPE = {"named", "cpo"}
+
+Url = Callable[[World], str]
+
+MATRIX: list[tuple[str, Url, set[str], int, int]] = [
+    # (name, url, allowed personas, status for the others, status for anonymous)
+    ("home", lambda w: "/", set(), 302, 302),
+    ("register", lambda w: "/incidents/", OFFICERS, 404, 302),
+    ("my reports", lambda w: "/incidents/mine/", ALL, 404, 302),
+    ("incident A", lambda w: w.incident_a.get_absolute_url(), A_SCOPE, 404, 302),
+    ("incident B", lambda w: w.incident_b.get_absolute_url(), B_SCOPE, 404, 302),
+    ("restricted incident", lambda w: w.restricted.get_absolute_url(), R_SCOPE, 404, 302),
+    ("no such incident", lambda w: "/incidents/PBR-1999-00001/", set(), 404, 302),
+    ("dashboard", lambda w: "/reports/dashboard/", OFFICERS | {"executive"}, 404, 302),
+    ("admin", lambda w: "/admin/", {"admin"}, 302, 302),
+    ("admin: users", lambda w: "/admin/accounts/user/", {"admin"}, 302, 302),
+    ("admin: units", lambda w: "/admin/accounts/businessunit/", {"admin"}, 302, 302),
+    ("api: incidents", lambda w: "/api/v1/incidents/", ALL, 404, 401),
+    (
+        "api: incident A",
+        lambda w: f"/api/v1/incidents/{w.incident_a.reference}/",
+        A_SCOPE,
+        404,
+        401,
+    ),
+    (
+        "api: incident B",
+        lambda w: f"/api/v1/incidents/{w.incident_b.reference}/",
+        B_SCOPE,
+        404,
+        401,
+    ),
+    (
+        "api: restricted",
+        lambda w: f"/api/v1/incidents/{w.restricted.reference}/",
+        R_SCOPE,
+        404,
+        401,
+    ),
+    ("api: schema", lambda w: "/api/schema/", ALL, 404, 401),
+    ("api: docs", lambda w: "/api/docs/", ALL, 404, 401),
+]
+
+CASES = [
+    pytest.param(row, persona, id=f"{row[0]}-{persona}")
+    for row in MATRIX
+    for persona in [*PERSONAS, "anonymous"]
+]
+
+
+def expected_status(row: tuple[str, Url, set[str], int, int], persona: str) -> int:
+    _name, _url, allowed, denied, anonymous = row
+    if persona == "anonymous":
+        return anonymous
+    return 200 if persona in allowed else denied
+
+
+@pytest.mark.parametrize(("row", "persona"), CASES)
+def test_matrix(world: World, row: tuple[str, Url, set[str], int, int], persona: str) -> None:
+    client = Client()
+    user = world.persona(persona)
+    url = row[1](world)
+    if user is not None:
+        if url.startswith("/api/"):
+            # The API is exercised with token authentication; session auth is covered below.
+            token = Token.objects.create(user=user)
+            client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        else:
+            client.force_login(user)
+    assert client.get(url).status_code == expected_status(row, persona)
+
+
+# Which incidents each persona finds in each list: the same answer on the page and the API.
+LISTED = {
+    "reporter": {"Incident A"},
+    "reporter2": {"Incident B"},
+    "officer_a": {"Incident A"},
+    "officer_b": {"Incident B"},
+    "cpo": {"Incident A", "Incident B", "Restricted incident"},
+    "executive": set(),
+    "admin": set(),
+    "named": {"Restricted incident"},
+}
+
+
+# "My reports": what they reported and may still see (the restricted one names only `named`).
+MINE = {"reporter": {"Incident A"}, "reporter2": {"Incident B"}}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lists_show_exactly_the_scope(world: World, client: Client, persona: str) -> None:
+    user = world.persona(persona)
+    client.force_login(user)
+    api = client.get("/api/v1/incidents/").json()
+    assert {row["summary"] for row in api["results"]} == LISTED[persona]
+    assert api["count"] == len(LISTED[persona])
+    mine = client.get("/incidents/mine/")
+    assert {i.summary for i in mine.context["incidents"]} == MINE.get(persona, set())
+    register = client.get("/incidents/")
+    if register.status_code == 200:
+        assert {i.summary for i in register.context["incidents"]} == LISTED[persona]
+        assert register.context["paginator"].count == len(LISTED[persona])
+
+
+def test_restricted_incident_never_appears_in_page_text_for_others(
+    world: World, client: Client
+) -> None:
+    for persona in ["reporter", "officer_a", "officer_b", "executive", "admin", "reporter2"]:
+        client.force_login(world.persona(persona))
+        for url in ["/incidents/", "/incidents/mine/", "/api/v1/incidents/", "/reports/dashboard/"]:
+            body = client.get(url).content.decode()
+            assert world.restricted.reference not in body, (persona, url)
+            assert "Restricted incident" not in body, (persona, url)
+
+
+def test_admin_offers_no_incident_content(world: World, client: Client) -> None:
+    client.force_login(world.admin)
+    index = client.get("/admin/").content.decode()
+    assert "Incident" not in index
+    assert client.get("/admin/breaches/incident/").status_code == 404
+    assert client.get("/admin/accounts/accessevent/").status_code == 404
