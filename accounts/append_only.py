@@ -27,7 +27,7 @@ def protect(*tables: str) -> Any:
     def forwards(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
-        schema_editor.execute(FUNCTION_SQL)
+        schema_editor.execute(FUNCTION_SQL, params=None)
         for table in tables:
             name = schema_editor.quote_name(table)
             trigger = schema_editor.quote_name(f"{table}_append_only")

@@ -109,7 +109,7 @@ def build_world() -> World:
     restricted = IncidentFactory(
         reporter=reporter,
         business_unit=site_a1,
-        summary="Restricted incident",
+        summary="Incident R",
         is_restricted=True,
         restricted_to=[named],
     )

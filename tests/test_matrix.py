@@ -100,10 +100,10 @@ LISTED = {
     "reporter2": {"Incident B"},
     "officer_a": {"Incident A"},
     "officer_b": {"Incident B"},
-    "cpo": {"Incident A", "Incident B", "Restricted incident"},
+    "cpo": {"Incident A", "Incident B", "Incident R"},
     "executive": set(),
     "admin": set(),
-    "named": {"Restricted incident"},
+    "named": {"Incident R"},
 }
 
 
@@ -134,7 +134,7 @@ def test_restricted_incident_never_appears_in_page_text_for_others(
         for url in ["/incidents/", "/incidents/mine/", "/api/v1/incidents/", "/reports/dashboard/"]:
             body = client.get(url).content.decode()
             assert world.restricted.reference not in body, (persona, url)
-            assert "Restricted incident" not in body, (persona, url)
+            assert "Incident R" not in body, (persona, url)
 
 
 def test_admin_offers_no_incident_content(world: World, client: Client) -> None:

@@ -26,10 +26,10 @@ EXPECTED = {
     "reporter2": {"Incident B"},
     "officer_a": {"Incident A"},  # region A, but not the restricted incident in region A
     "officer_b": {"Incident B"},
-    "cpo": {"Incident A", "Incident B", "Restricted incident"},
+    "cpo": {"Incident A", "Incident B", "Incident R"},
     "executive": set(),
     "admin": set(),
-    "named": {"Restricted incident"},
+    "named": {"Incident R"},
 }
 
 
@@ -67,7 +67,7 @@ def test_unit_with_a_similar_code_prefix_is_not_inside_the_subtree(world: World)
 
 def test_named_officer_sees_a_restricted_incident_outside_their_units(world: World) -> None:
     world.restricted.restricted_to.add(world.officer_b)
-    assert "Restricted incident" in refs(Incident.objects.visible_to(world.officer_b))
+    assert "Incident R" in refs(Incident.objects.visible_to(world.officer_b))
 
 
 def test_restriction_hides_from_counts_and_lists(world: World) -> None:
