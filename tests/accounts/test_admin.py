@@ -1,0 +1,81 @@
+"""Administrators manage users, units and roles in the admin; every change is audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import BusinessUnit, User
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_creates_a_unit_and_an_officer_with_assigned_units(
+    world: World, client: Client
+) -> None:
+    client.force_login(world.admin)
+    response = client.post(
+        "/admin/accounts/businessunit/add/",
+        {"name": "Site A2", "code": "site-a2", "parent": world.region_a.pk},
+    )
+    assert response.status_code == 302, response.content
+    unit = BusinessUnit.objects.get(code="site-a2")
+    assert unit.path == "/national/region-a/site-a2/"
+    assert unit.history.get().history_user == world.admin
+
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "newofficer",
+            "email": "new@agency.example",
+            "first_name": "New",
+            "last_name": "Officer",
+            "role": User.Role.PRIVACY_OFFICER,
+            "business_unit": unit.pk,
+            "password1": "a long enough passphrase 42",
+            "password2": "a long enough passphrase 42",
+        },
+    )
+    assert response.status_code == 302, response.content
+    user = User.objects.get(username="newofficer")
+    assert user.business_unit == unit
+    assert user.role == User.Role.PRIVACY_OFFICER
+
+
+def test_admin_rejects_a_unit_code_with_bad_characters(world: World, client: Client) -> None:
+    client.force_login(world.admin)
+    response = client.post(
+        "/admin/accounts/businessunit/add/", {"name": "Bad", "code": "Bad Code!", "parent": ""}
+    )
+    assert response.status_code == 200
+    assert "code" in response.context["adminform"].form.errors
+
+
+def test_admin_cannot_move_a_unit_under_its_own_descendant(world: World, client: Client) -> None:
+    client.force_login(world.admin)
+    response = client.post(
+        f"/admin/accounts/businessunit/{world.region_b.pk}/change/",
+        {"name": "Region B", "code": "region-b", "parent": world.site_b1.pk},
+    )
+    assert response.status_code == 200
+    assert "parent" in response.context["adminform"].form.errors
+    world.region_b.refresh_from_db()
+    assert world.region_b.path == "/national/region-b/"
+
+
+def test_nobody_but_administrators_reaches_the_admin(world: World, client: Client) -> None:
+    for persona in ["reporter", "officer_a", "cpo", "executive"]:
+        client.force_login(world.persona(persona))
+        assert client.get("/admin/").status_code == 302
+
+
+def test_role_changes_are_in_the_user_history(world: World, client: Client) -> None:
+    client.force_login(world.admin)
+    world.reporter.role = User.Role.PRIVACY_OFFICER
+    world.reporter._history_user = world.admin  # type: ignore[attr-defined]
+    world.reporter.save()
+    latest, previous = world.reporter.history.order_by("-history_id")[:2]
+    changes = {c.field: (c.old, c.new) for c in latest.diff_against(previous).changes}
+    assert changes["role"] == ("reporter", "privacy_officer")
+    assert not hasattr(latest, "password")
