@@ -52,7 +52,7 @@ def incident_create(
 
     now = timezone.now()
     with transaction.atomic():
-        incident = Incident.objects.create(
+        incident = Incident(
             reference=next_reference(year=timezone.localtime(now).year),
             reporter=reporter,
             kind=kind,
@@ -71,12 +71,20 @@ def incident_create(
             containment_steps=containment_steps,
             contained_at=contained_at,
         )
-        for breach_type in dict.fromkeys(breach_types):
-            IncidentBreachType.objects.create(incident=incident, breach_type=breach_type)
-        for category in dict.fromkeys(information_categories):
-            IncidentInformationCategory.objects.create(incident=incident, category=category)
-        for reference, role in affected:
-            AffectedIndividual.objects.create(incident=incident, reference=reference, role=role)
+        # History credits the reporter even when no request is being served (API, CLI, tasks).
+        children: list[IncidentBreachType | IncidentInformationCategory | AffectedIndividual] = [
+            *(IncidentBreachType(breach_type=t) for t in dict.fromkeys(breach_types)),
+            *(
+                IncidentInformationCategory(category=c)
+                for c in dict.fromkeys(information_categories)
+            ),
+            *(AffectedIndividual(reference=ref, role=role) for ref, role in affected),
+        ]
+        for row in [incident, *children]:
+            row._history_user = reporter  # type: ignore[union-attr]
+            if row is not incident:
+                row.incident = incident  # type: ignore[union-attr]
+            row.save()
         incident_id = incident.pk
         transaction.on_commit(lambda: notify_officers_of_new_report.delay(incident_id))
     return incident

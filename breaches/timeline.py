@@ -42,6 +42,8 @@ def incident_timeline(incident: Incident) -> list[TimelineEntry]:
     for record in records:
         actor = str(record.history_user) if record.history_user else "System"
         if record.history_type == "+":
+            # Creating an incident is reporting it, whoever's session wrote the row.
+            actor = str(record.history_user or incident.reporter)
             entries.append(TimelineEntry(record.history_date, actor, "reported this incident"))
         elif previous is not None:
             delta = record.diff_against(previous, foreign_keys_are_objs=False)
