@@ -6,12 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Runtime libraries WeasyPrint needs to render PDF reports, plus one font family.
+# Runtime libraries: WeasyPrint (PDF reports) with one font family, and libmagic (upload sniffing).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
+        libmagic1 \
         fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 

@@ -6,6 +6,7 @@ Every read of incidents — pages, API, exports, reports, jobs — starts from
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -173,6 +174,9 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="restricted_incidents"
     )
 
+    # The hidden token of the form or API call that created it: a resubmission finds this
+    # incident instead of creating a second one.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     officers_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -223,6 +227,7 @@ class AffectedIndividual(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "affected person"
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_role_display()})"
@@ -245,6 +250,7 @@ class IncidentBreachType(models.Model):
     history = HistoricalRecords(bases=[HistoryContext])
 
     class Meta:
+        verbose_name = "breach type"
         constraints = [
             models.UniqueConstraint(fields=["incident", "breach_type"], name="uniq_breach_type")
         ]
@@ -281,9 +287,70 @@ class IncidentInformationCategory(models.Model):
     history = HistoricalRecords(bases=[HistoryContext])
 
     class Meta:
+        verbose_name = "information category"
+        verbose_name_plural = "information categories"
         constraints = [
             models.UniqueConstraint(fields=["incident", "category"], name="uniq_info_category")
         ]
 
     def __str__(self) -> str:
         return self.get_category_display()
+
+
+class Comment(models.Model):
+    """A note on an incident: shared with the reporter, or internal to officers. Append-only."""
+
+    class Visibility(models.TextChoices):
+        SHARED = "shared", "Shared with the reporter"
+        INTERNAL = "internal", "Internal to privacy officers"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=5000)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.SHARED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident_at")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.incident.reference}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # Stored under a random name: the original name is only ever shown, never used on disk.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """Evidence stored privately; only a scoped view that logs the download serves it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "breaches:attachment-download",
+            kwargs={"reference": self.incident.reference, "pk": self.pk},
+        )

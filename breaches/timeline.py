@@ -1,20 +1,28 @@
 """The incident's timeline, read from the append-only history tables.
 
-Each entry says who did what and when, and for a change which fields went from what to what.
-Officers' later additions (comments, status changes, attachments) join this list in the
-issues that add them.
+Each entry says who did what and when: the report, every change of a field (with before and
+after), details added or removed, comments (internal ones only for officers) and evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from breaches.models import Incident
+from breaches.models import (
+    AffectedIndividual,
+    Attachment,
+    Comment,
+    Incident,
+    IncidentBreachType,
+    IncidentInformationCategory,
+)
 
 # Bookkeeping columns that change with every save and mean nothing to a reader.
-_QUIET_FIELDS = {"updated_at", "officers_notified_at"}
+_QUIET_FIELDS = {"updated_at", "officers_notified_at", "submission_token"}
+# Child rows written with the report itself are part of "reported this incident".
+_SAME_MOMENT = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -30,17 +38,35 @@ class TimelineEntry:
     actor: str
     verb: str
     changes: list[Change] = field(default_factory=list)
+    text: str = ""
+    kind: str = "change"
+    internal: bool = False
 
 
-def incident_timeline(incident: Incident) -> list[TimelineEntry]:
-    """The incident's history, oldest first, in two queries whatever its length."""
+def _label(model: type, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)  # type: ignore[attr-defined]
+
+
+def _display(model: type, name: str, value: Any) -> Any:
+    """Show a choice's label rather than its stored code, and people rather than ids."""
+    if isinstance(value, list):  # a many-to-many field: rows of the through table
+        from accounts.models import User
+
+        ids = [row.get("user") for row in value if isinstance(row, dict)]
+        return ", ".join(str(u) for u in User.objects.filter(pk__in=ids)) or "nobody"
+    choices = dict(model._meta.get_field(name).flatchoices)  # type: ignore[attr-defined]
+    return choices.get(value, value)
+
+
+def incident_timeline(incident: Incident, *, include_internal: bool) -> list[TimelineEntry]:
+    """The incident's history, oldest first, in a fixed number of queries whatever its length."""
+    entries: list[TimelineEntry] = []
     records = list(
         incident.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    entries: list[TimelineEntry] = []
+    created_at = records[0].history_date if records else incident.reported_at
     previous = None
     for record in records:
-        actor = str(record.history_user) if record.history_user else "System"
         if record.history_type == "+":
             # Creating an incident is reporting it, whoever's session wrote the row.
             actor = str(record.history_user or incident.reporter)
@@ -49,14 +75,58 @@ def incident_timeline(incident: Incident) -> list[TimelineEntry]:
             delta = record.diff_against(previous, foreign_keys_are_objs=False)
             changes = [
                 Change(
-                    incident._meta.get_field(c.field).verbose_name,  # type: ignore[union-attr]
-                    c.old,
-                    c.new,
+                    _label(Incident, c.field),
+                    _display(Incident, c.field, c.old),
+                    _display(Incident, c.field, c.new),
                 )
                 for c in delta.changes
                 if c.field not in _QUIET_FIELDS
             ]
             if changes:
+                actor = str(record.history_user) if record.history_user else "System"
                 entries.append(TimelineEntry(record.history_date, actor, "changed", changes))
         previous = record
+
+    for model, attr in (
+        (IncidentBreachType, "breach_type"),
+        (IncidentInformationCategory, "category"),
+        (AffectedIndividual, "reference"),
+    ):
+        for row in model.history.filter(incident_id=incident.pk).select_related("history_user"):
+            if row.history_type == "+" and row.history_date - created_at < _SAME_MOMENT:
+                continue
+            verb = {"+": "added", "-": "removed"}.get(row.history_type, "changed")
+            value = _display(model, attr, getattr(row, attr))
+            label = model._meta.verbose_name
+            actor = str(row.history_user) if row.history_user else "System"
+            entries.append(
+                TimelineEntry(row.history_date, actor, f"{verb} {label}", text=str(value))
+            )
+
+    comments = incident.comments.select_related("author")
+    if not include_internal:
+        comments = comments.filter(visibility=Comment.Visibility.SHARED)
+    for comment in comments:
+        internal = comment.visibility == Comment.Visibility.INTERNAL
+        entries.append(
+            TimelineEntry(
+                comment.created_at,
+                str(comment.author),
+                "wrote an internal note" if internal else "commented",
+                text=comment.body,
+                kind="comment",
+                internal=internal,
+            )
+        )
+    for attachment in Attachment.objects.filter(incident=incident).select_related("uploaded_by"):
+        entries.append(
+            TimelineEntry(
+                attachment.uploaded_at,
+                str(attachment.uploaded_by),
+                "attached evidence",
+                text=attachment.original_name,
+                kind="attachment",
+            )
+        )
+    entries.sort(key=lambda e: e.at)
     return entries

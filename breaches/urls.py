@@ -1,11 +1,21 @@
 from django.urls import path
 
-from breaches.views.incidents import IncidentDetailView, MyReportsView, RegisterView
+from breaches.views import intake
+from breaches.views.incidents import MyReportsView, RegisterView, incident_detail
 
 app_name = "breaches"
 
 urlpatterns = [
     path("", RegisterView.as_view(), name="register"),
     path("mine/", MyReportsView.as_view(), name="my-reports"),
-    path("<str:reference>/", IncidentDetailView.as_view(), name="incident-detail"),
+    path("new/", intake.report_incident, name="report"),
+    path("<str:reference>/", incident_detail, name="incident-detail"),
+    path("<str:reference>/details/", intake.add_details, name="add-details"),
+    path("<str:reference>/comments/", intake.add_comment, name="add-comment"),
+    path("<str:reference>/attachments/", intake.add_attachment, name="add-attachment"),
+    path(
+        "<str:reference>/attachments/<int:pk>/",
+        intake.download_attachment,
+        name="attachment-download",
+    ),
 ]

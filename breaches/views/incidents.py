@@ -9,15 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.generic import DetailView, ListView
+from django.shortcuts import get_object_or_404, render
+from django.views.generic import ListView
 
-from accounts.models import AccessEvent
+from accounts.models import AccessEvent, User
 from breaches.access import record_access
+from breaches.forms import AttachmentForm, CommentForm
 from breaches.models import Incident
-from breaches.permissions import can_use_register
+from breaches.permissions import can_contribute, can_use_register, can_write_internal
 from breaches.timeline import incident_timeline
 
 
@@ -56,28 +59,40 @@ class MyReportsView(LoginRequiredMixin, ListView):
         )
 
 
-class IncidentDetailView(LoginRequiredMixin, DetailView):
-    """One incident, its details and its timeline; opening it writes an access event."""
+def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
+    return (
+        Incident.objects.visible_to(request.user)
+        .select_related("business_unit", "reporter")
+        .prefetch_related("affected", "breach_types", "information_categories", "restricted_to")
+    )
 
-    template_name = "breaches/incident_detail.html"
-    context_object_name = "incident"
-    slug_field = "reference"
-    slug_url_kwarg = "reference"
 
-    def get_queryset(self) -> QuerySet[Incident]:
-        return (
-            Incident.objects.visible_to(self.request.user)
-            .select_related("business_unit", "reporter")
-            .prefetch_related(
-                "affected",
-                "breach_types",
-                "information_categories",
-                Prefetch("restricted_to"),
-            )
-        )
+@login_required
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One incident, its details, evidence and timeline; opening it writes an access event."""
+    incident = get_object_or_404(_detail_queryset(request), reference=reference)
+    return render_incident(request, incident)
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        record_access(self.request, action=AccessEvent.Action.VIEW, incident=self.object)
-        context["timeline"] = incident_timeline(self.object)
-        return context
+
+def render_incident(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    comment_form: CommentForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
+    user: User = request.user  # type: ignore[assignment]
+    record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
+    internal = can_write_internal(user)
+    context = {
+        "incident": incident,
+        "timeline": incident_timeline(incident, include_internal=internal),
+        "attachments": incident.attachments.select_related("uploaded_by"),
+        "can_contribute": can_contribute(user, incident),
+        "can_write_internal": internal,
+        "comment_form": comment_form or CommentForm(),
+        "attachment_form": attachment_form or AttachmentForm(),
+    }
+    return render(request, "breaches/incident_detail.html", context, status=status)

@@ -102,7 +102,7 @@ def test_detail_page_shows_the_timeline(world: World, client: Client) -> None:
     assert [e.verb for e in timeline] == ["reported this incident", "changed"]
     assert timeline[1].actor == str(world.officer_a)
     assert [(c.field, c.old, c.new) for c in timeline[1].changes] == [
-        ("status", "reported", "triage")
+        ("status", "Reported", "In triage")
     ]
 
 

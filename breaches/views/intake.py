@@ -1,0 +1,258 @@
+"""Reporting an incident and adding to it: the report form, details, comments, evidence.
+
+Nothing typed is lost: a validation error re-renders every value; a submission that arrives
+after the session expired is kept as a server-side draft in the new (anonymous) session, and
+after signing in again the person gets the form back exactly as they typed it. Django keeps
+session data across login when the session had no user, which is the case after expiry.
+See docs/intake.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
+from breaches.forms import (
+    AffectedFormSet,
+    AttachmentForm,
+    CommentForm,
+    DetailsForm,
+    ReportForm,
+    affected_rows,
+)
+from breaches.models import Attachment, Comment, Incident
+from breaches.permissions import can_contribute
+from breaches.services import (
+    attachment_add,
+    comment_add,
+    incident_add_details,
+    incident_create,
+)
+
+DRAFT_KEY = "report_draft"
+
+
+def _scoped(request: HttpRequest) -> QuerySet[Incident]:
+    return Incident.objects.visible_to(request.user)
+
+
+def report_incident(request: HttpRequest) -> HttpResponse:
+    """The report form: a short first step, then optional details, in one page."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            draft = {
+                key: request.POST.getlist(key)
+                for key in request.POST
+                if key != "csrfmiddlewaretoken"
+            }
+            request.session[DRAFT_KEY] = draft
+            had_file = bool(request.FILES)
+            messages.warning(
+                request,
+                "Your session had expired, so nothing was sent yet. Sign in again and your "
+                "report will be waiting exactly as you typed it"
+                + (" (attach the file again)." if had_file else "."),
+            )
+            return redirect_to_login(reverse("breaches:report") + "?restore=1")
+        return redirect_to_login(request.get_full_path())
+
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        formset = AffectedFormSet(request.POST, prefix="affected")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            incident = incident_create(
+                reporter=user,
+                kind=data["kind"],
+                summary=data["summary"],
+                aware_at=data["aware_at"],
+                channel=data["channel"],
+                business_unit=_unit(data["business_unit"]),
+                breach_types=data.get("breach_types") or [],
+                information_categories=data.get("information_categories") or [],
+                affected=affected_rows(formset),
+                submission_token=data["submission_token"],
+                **form.details(),
+            )
+            if data.get("evidence") and not incident.attachments.exists():
+                attachment_add(incident=incident, uploaded_by=user, upload=data["evidence"])
+            request.session.pop(DRAFT_KEY, None)
+            messages.success(
+                request,
+                f"Thank you. Your report {incident.reference} has been sent to the privacy "
+                "team. You can add more information here at any time while it is open.",
+            )
+            return redirect(incident)
+        status = 400
+    else:
+        draft = request.session.pop(DRAFT_KEY, None) if request.GET.get("restore") else None
+        if draft:
+            data = QueryDict(mutable=True)
+            for key, values in draft.items():
+                data.setlist(key, values)
+            form = ReportForm(data)
+            formset = AffectedFormSet(data, prefix="affected")
+            messages.info(request, "Here is your report as you left it. Check it and send it.")
+        else:
+            form = ReportForm(
+                initial={
+                    "aware_at": _now_local(),
+                    "business_unit": user.business_unit_id,
+                    "submission_token": uuid.uuid4(),
+                    "occurred_precision": Incident.OccurredPrecision.UNKNOWN,
+                }
+            )
+            formset = AffectedFormSet(prefix="affected")
+        status = 200
+    return render(
+        request, "breaches/report_form.html", {"form": form, "formset": formset}, status=status
+    )
+
+
+def _unit(pk: int) -> Any:
+    from accounts.models import BusinessUnit
+
+    return BusinessUnit.objects.get(pk=pk)
+
+
+def _now_local() -> str:
+    from django.utils import timezone
+
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+@login_required
+def add_details(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reporter (while open) or an officer fills in or corrects the optional details."""
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    if not can_contribute(request.user, incident):  # type: ignore[arg-type]
+        raise Http404
+    initial = {
+        "occurred_precision": incident.occurred_precision,
+        "occurred_at": incident.occurred_at,
+        "description": incident.description,
+        "breach_types": list(incident.breach_types.values_list("breach_type", flat=True)),
+        "cause_category": incident.cause_category,
+        "cause_detail": incident.cause_detail,
+        "information_categories": list(
+            incident.information_categories.values_list("category", flat=True)
+        ),
+        "individuals_affected": incident.individuals_affected,
+        "individuals_affected_is_estimate": incident.individuals_affected_is_estimate,
+        "containment_steps": incident.containment_steps,
+        "contained_at": incident.contained_at,
+    }
+    if request.method == "POST":
+        form = DetailsForm(request.POST, incident=incident, initial=initial)
+        formset = AffectedFormSet(request.POST, prefix="affected")
+        if form.is_valid() and formset.is_valid():
+            try:
+                incident_add_details(
+                    incident=incident,
+                    actor=request.user,  # type: ignore[arg-type]
+                    details=form.details(),
+                    breach_types=form.cleaned_data.get("breach_types") or [],
+                    information_categories=form.cleaned_data.get("information_categories") or [],
+                    affected=affected_rows(formset),
+                )
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+                return redirect(incident)
+            messages.success(request, "Thank you: the information has been added.")
+            return redirect(incident)
+        status = 400
+    else:
+        form = DetailsForm(incident=incident, initial=initial)
+        formset = AffectedFormSet(prefix="affected")
+        status = 200
+    return render(
+        request,
+        "breaches/details_form.html",
+        {"incident": incident, "form": form, "formset": formset},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        visibility = form.cleaned_data.get("visibility") or Comment.Visibility.SHARED
+        try:
+            comment_add(
+                incident=incident,
+                author=request.user,  # type: ignore[arg-type]
+                body=form.cleaned_data["body"],
+                visibility=visibility,
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Comment added.")
+            return redirect(incident.get_absolute_url() + "#timeline-heading")
+    from breaches.views.incidents import render_incident
+
+    return render_incident(request, incident, comment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_attachment(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment_add(
+                incident=incident,
+                uploaded_by=request.user,  # type: ignore[arg-type]
+                upload=form.cleaned_data["file"],
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, "Evidence attached.")
+            return redirect(incident.get_absolute_url() + "#evidence-heading")
+    from breaches.views.incidents import render_incident
+
+    return render_incident(request, incident, attachment_form=form, status=400)
+
+
+@login_required
+def download_attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    """Stream one evidence file, in scope only, and log the download."""
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    attachment = get_object_or_404(Attachment, pk=pk, incident=incident)
+    return attachment_response(request, attachment)
+
+
+def attachment_response(request: HttpRequest, attachment: Attachment) -> FileResponse:
+    record_access(
+        request,
+        action=AccessEvent.Action.DOWNLOAD,
+        incident=attachment.incident,
+        detail={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
