@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from accounts.models import BusinessUnit
 from breaches.models import (
@@ -20,10 +16,9 @@ from breaches.models import (
     IncidentInformationCategory,
 )
 from breaches.uploads import allowed_types_text, check_upload
+from breaches.validation import REFERENCE_MESSAGE, REFERENCE_RE, date_problems
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-# A little leeway for a phone whose clock runs a few minutes fast.
-CLOCK_SKEW = timedelta(minutes=10)
 
 KIND_HELP = {
     Incident.Kind.BREACH: "Personal information was seen, sent, lost, changed or destroyed "
@@ -31,9 +26,6 @@ KIND_HELP = {
     Incident.Kind.NEAR_MISS: "It nearly happened, but was caught in time: nobody who should "
     "not have seen the information did.",
 }
-
-# A case or client reference: letters, digits and a few separators, no sentences.
-REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -130,35 +122,22 @@ class DetailsMixin(forms.Form):
         label="When was it contained?", required=False, help_text="Leave empty if it isn't yet."
     )
 
-    def clean_occurred_at(self) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get("occurred_at")
-        if value and value > timezone.now() + CLOCK_SKEW:
-            raise ValidationError("This is in the future. When did it actually happen?")
-        return value
-
-    def clean_contained_at(self) -> datetime | None:
-        value: datetime | None = self.cleaned_data.get("contained_at")
-        if value and value > timezone.now() + CLOCK_SKEW:
-            raise ValidationError("This is in the future. Leave it empty until it is contained.")
-        return value
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         occurred = cleaned.get("occurred_at")
         precision = cleaned.get("occurred_precision") or Incident.OccurredPrecision.UNKNOWN
         if occurred and precision == Incident.OccurredPrecision.UNKNOWN:
             # A date without a choice means they know it.
-            cleaned["occurred_precision"] = Incident.OccurredPrecision.EXACT
-        elif not occurred and precision != Incident.OccurredPrecision.UNKNOWN:
-            self.add_error("occurred_at", "Give the date and time, or choose \u201cI don't know\u201d.")
-        aware = cleaned.get("aware_at") or getattr(self, "aware_at_bound", None)
-        if occurred and aware and occurred > aware + CLOCK_SKEW:
-            self.add_error(
-                "occurred_at", "It cannot have happened after the agency became aware of it."
-            )
-        contained = cleaned.get("contained_at")
-        if contained and occurred and contained < occurred - CLOCK_SKEW:
-            self.add_error("contained_at", "It cannot have been contained before it happened.")
+            precision = cleaned["occurred_precision"] = Incident.OccurredPrecision.EXACT
+        problems = date_problems(
+            aware_at=cleaned.get("aware_at") or getattr(self, "aware_at_bound", None),
+            occurred_at=occurred,
+            occurred_precision=precision,
+            contained_at=cleaned.get("contained_at"),
+        )
+        for name, message in problems.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
         return cleaned
 
     def details(self) -> dict[str, Any]:
@@ -241,12 +220,6 @@ class ReportForm(DetailsMixin):
         super().__init__(*args, **kwargs)
         self.fields["business_unit"].choices = unit_choices()  # type: ignore[attr-defined]
 
-    def clean_aware_at(self) -> datetime:
-        value: datetime = self.cleaned_data["aware_at"]
-        if value > timezone.now() + CLOCK_SKEW:
-            raise ValidationError("This is in the future. When did you find out?")
-        return value
-
     def clean_evidence(self) -> Any:
         upload = self.cleaned_data.get("evidence")
         if upload:
@@ -289,10 +262,7 @@ class AffectedForm(forms.Form):
         cleaned = super().clean() or {}
         reference, role = cleaned.get("reference", "").strip(), cleaned.get("role")
         if reference and not REFERENCE_RE.match(reference):
-            self.add_error(
-                "reference",
-                "Use the reference number only (letters, digits, - / . _), up to 40 characters.",
-            )
+            self.add_error("reference", REFERENCE_MESSAGE)
         if reference and not role:
             self.add_error("role", "Choose their role.")
         if role and not reference:

@@ -175,7 +175,9 @@ def incident_add_details(
         if breach_types is not None:
             _sync_rows(locked, actor, IncidentBreachType, "breach_type", breach_types)
         if information_categories is not None:
-            _sync_rows(locked, actor, IncidentInformationCategory, "category", information_categories)
+            _sync_rows(
+                locked, actor, IncidentInformationCategory, "category", information_categories
+            )
         for reference, role in affected:
             row = AffectedIndividual(incident=locked, reference=reference, role=role)
             row._history_user = actor  # type: ignore[attr-defined]
@@ -183,7 +185,9 @@ def incident_add_details(
     return locked
 
 
-def _sync_rows(incident: Incident, actor: User, model: Any, field: str, wanted: Iterable[str]) -> None:
+def _sync_rows(
+    incident: Incident, actor: User, model: Any, field: str, wanted: Iterable[str]
+) -> None:
     wanted_set = set(wanted)
     for row in model.objects.filter(incident=incident):
         if getattr(row, field) not in wanted_set:

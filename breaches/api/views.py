@@ -4,37 +4,206 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from rest_framework import mixins, viewsets
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import AccessEvent
+from accounts.models import AccessEvent, User
 from breaches.access import record_access
-from breaches.api.serializers import IncidentDetailSerializer, IncidentListSerializer
-from breaches.models import Incident
+from breaches.api.serializers import (
+    AttachmentSerializer,
+    CommentSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentDetailsSerializer,
+    IncidentListSerializer,
+)
+from breaches.models import Attachment, Comment, Incident
+from breaches.permissions import can_contribute, can_write_internal
+from breaches.services import (
+    DETAIL_FIELDS,
+    attachment_add,
+    comment_add,
+    incident_add_details,
+    incident_create,
+)
+from breaches.views.intake import attachment_response
 
 
-class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Incidents the caller may see. Retrieving one writes an access event."""
+class IncidentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Incidents the caller may see. Retrieving one writes an access event.
+
+    ``POST`` reports a new incident; ``PATCH`` adds optional details to an open one (its
+    reporter, or its officers).
+    """
 
     lookup_field = "reference"
-    ordering_fields = ["reported_at", "aware_at", "reference", "status", "kind"]
+    ordering_fields = ["reported_at", "aware_at", "reference", "status", "kind", "updated_at"]
     ordering = ["-reported_at", "-id"]
     filterset_fields = ["kind", "status", "channel"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Incident]:
         queryset = Incident.objects.visible_to(self.request.user).with_list_columns()
-        if self.action == "retrieve":
+        if self.action in {"retrieve", "partial_update"}:
             queryset = queryset.prefetch_related(
                 "affected", "breach_types", "information_categories"
             )
         return queryset
 
-    def get_serializer_class(self) -> type[IncidentListSerializer]:
-        return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer
+    def get_serializer_class(self) -> Any:
+        return {
+            "retrieve": IncidentDetailSerializer,
+            "create": IncidentCreateSerializer,
+            "partial_update": IncidentDetailsSerializer,
+            "comments": CommentSerializer,
+            "attachments": AttachmentSerializer,
+        }.get(self.action, IncidentListSerializer)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
         record_access(request, action=AccessEvent.Action.API_VIEW, incident=incident)
         return Response(self.get_serializer(incident).data)
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = IncidentCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user: User = request.user  # type: ignore[assignment]
+        token = data.pop("submission_token", None) or _idempotency_key(request)
+        incident = incident_create(
+            reporter=user,
+            kind=data.pop("kind"),
+            summary=data.pop("summary"),
+            aware_at=data.pop("aware_at"),
+            channel=data.pop("channel"),
+            business_unit=data.pop("business_unit", None) or user.business_unit,
+            breach_types=data.pop("breach_types", []),
+            information_categories=data.pop("information_categories", []),
+            affected=[(a["reference"], a["role"]) for a in data.pop("affected", [])],
+            submission_token=token,
+            **{name: value for name, value in data.items() if name in DETAIL_FIELDS},
+        )
+        incident = self.get_queryset().get(pk=incident.pk)
+        body = IncidentDetailSerializer(incident, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentDetailsSerializer, responses={200: IncidentDetailSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.get_object()
+        user: User = request.user  # type: ignore[assignment]
+        if not can_contribute(user, incident):
+            raise PermissionDenied("This incident is closed, or is not yours to add to.")
+        serializer = IncidentDetailsSerializer(
+            data=request.data, context={"request": request, "incident": incident}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            incident_add_details(
+                incident=incident,
+                actor=user,
+                details={name: data[name] for name in DETAIL_FIELDS if name in data},
+                breach_types=data.get("breach_types"),
+                information_categories=data.get("information_categories"),
+                affected=[(a["reference"], a["role"]) for a in data.get("affected", [])],
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
+
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, reference: str | None = None) -> Response:
+        """Comments on the incident; internal notes only for privacy officers."""
+        incident = self.get_object()
+        user: User = request.user  # type: ignore[assignment]
+        if request.method == "GET":
+            comments = incident.comments.select_related("author")
+            if not can_write_internal(user):
+                comments = comments.filter(visibility=Comment.Visibility.SHARED)
+            return Response(CommentSerializer(comments, many=True).data)
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visibility = serializer.validated_data.get("visibility", Comment.Visibility.SHARED)
+        if visibility == Comment.Visibility.INTERNAL and not can_write_internal(user):
+            raise ValidationError(
+                {"visibility": ["Only privacy officers can write internal notes."]}
+            )
+        try:
+            comment = comment_add(
+                incident=incident,
+                author=user,
+                body=serializer.validated_data["body"],
+                visibility=visibility,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request: Request, reference: str | None = None) -> Response:
+        """Evidence files: list them, or upload one (multipart field ``file``)."""
+        incident = self.get_object()
+        context = {"request": request}
+        if request.method == "GET":
+            rows = incident.attachments.select_related("uploaded_by", "incident")
+            return Response(AttachmentSerializer(rows, many=True, context=context).data)
+        serializer = AttachmentSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        try:
+            attachment = attachment_add(
+                incident=incident,
+                uploaded_by=request.user,  # type: ignore[arg-type]
+                upload=serializer.validated_data["file"],
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(
+            AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        operation_id="v1_incidents_attachments_download",
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    def attachment_download(
+        self, request: Request, reference: str | None = None, attachment_id: str = ""
+    ) -> FileResponse:
+        """Download one evidence file; the download is logged."""
+        incident = self.get_object()
+        attachment = get_object_or_404(Attachment, pk=int(attachment_id), incident=incident)
+        return attachment_response(request, attachment)
+
+
+def _idempotency_key(request: Request) -> Any:
+    import uuid
+
+    raw = request.headers.get("Idempotency-Key", "")
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise ValidationError({"Idempotency-Key": ["Must be a UUID."]}) from exc

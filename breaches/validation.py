@@ -1,0 +1,44 @@
+"""Rules about an incident's facts shared by the report form and the API, so both say the same."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from breaches.models import Incident
+
+# A little leeway for a phone whose clock runs a few minutes fast.
+CLOCK_SKEW = timedelta(minutes=10)
+# A case or client reference: letters, digits and a few separators, no sentences.
+REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
+REFERENCE_MESSAGE = "Use the reference number only (letters, digits, - / . _), up to 40 characters."
+
+
+def in_future(value: datetime | None) -> bool:
+    return value is not None and value > timezone.now() + CLOCK_SKEW
+
+
+def date_problems(
+    *,
+    aware_at: datetime | None,
+    occurred_at: datetime | None,
+    occurred_precision: str,
+    contained_at: datetime | None,
+) -> dict[str, str]:
+    """Field name → message for dates that cannot be right together."""
+    problems: dict[str, str] = {}
+    if in_future(aware_at):
+        problems["aware_at"] = "This is in the future. When did you find out?"
+    if in_future(occurred_at):
+        problems["occurred_at"] = "This is in the future. When did it actually happen?"
+    elif occurred_at is None and occurred_precision != Incident.OccurredPrecision.UNKNOWN:
+        problems["occurred_at"] = "Give the date and time, or choose \u201cI don't know\u201d."
+    elif occurred_at and aware_at and occurred_at > aware_at + CLOCK_SKEW:
+        problems["occurred_at"] = "It cannot have happened after the agency became aware of it."
+    if in_future(contained_at):
+        problems["contained_at"] = "This is in the future. Leave it empty until it is contained."
+    elif contained_at and occurred_at and contained_at < occurred_at - CLOCK_SKEW:
+        problems["contained_at"] = "It cannot have been contained before it happened."
+    return problems
