@@ -25,6 +25,9 @@ from breaches.models import (
 from breaches.permissions import can_contribute, can_write_internal
 from breaches.uploads import check_upload
 
+# History reason of child rows written with the report itself.
+REPORTED_WITH = "reported with the incident"
+
 # The optional details a reporter may add after the first step, and officers may correct.
 DETAIL_FIELDS = (
     "occurred_at",
@@ -104,9 +107,14 @@ def incident_create(
         )
     except IntegrityError:
         # Two identical submissions raced; the other one won.
-        if submission_token is None:
+        winner = None
+        if submission_token is not None:
+            winner = Incident.objects.filter(
+                submission_token=submission_token, reporter=reporter
+            ).first()
+        if winner is None:
             raise
-        return Incident.objects.get(submission_token=submission_token, reporter=reporter)
+        return winner
 
 
 def _incident_create(
@@ -140,6 +148,8 @@ def _incident_create(
             row._history_user = reporter  # type: ignore[union-attr]
             if row is not incident:
                 row.incident = incident  # type: ignore[union-attr]
+                # The timeline folds these into "reported this incident".
+                row._change_reason = REPORTED_WITH  # type: ignore[union-attr]
             row.save()
         incident_id = incident.pk
         transaction.on_commit(lambda: notify_officers_of_new_report.delay(incident_id))

@@ -7,9 +7,10 @@ after), details added or removed, comments (internal ones only for officers) and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from breaches.services import REPORTED_WITH
 from breaches.models import (
     AffectedIndividual,
     Attachment,
@@ -21,8 +22,6 @@ from breaches.models import (
 
 # Bookkeeping columns that change with every save and mean nothing to a reader.
 _QUIET_FIELDS = {"updated_at", "officers_notified_at", "submission_token"}
-# Child rows written with the report itself are part of "reported this incident".
-_SAME_MOMENT = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,6 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
     records = list(
         incident.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    created_at = records[0].history_date if records else incident.reported_at
     previous = None
     for record in records:
         if record.history_type == "+":
@@ -93,7 +91,7 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
         (AffectedIndividual, "reference"),
     ):
         for row in model.history.filter(incident_id=incident.pk).select_related("history_user"):
-            if row.history_type == "+" and row.history_date - created_at < _SAME_MOMENT:
+            if row.history_change_reason == REPORTED_WITH:
                 continue
             verb = {"+": "added", "-": "removed"}.get(row.history_type, "changed")
             value = _display(model, attr, getattr(row, attr))

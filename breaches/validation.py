@@ -11,9 +11,14 @@ from breaches.models import Incident
 
 # A little leeway for a phone whose clock runs a few minutes fast.
 CLOCK_SKEW = timedelta(minutes=10)
-# A case or client reference: letters, digits and a few separators, no sentences.
-REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
-REFERENCE_MESSAGE = "Use the reference number only (letters, digits, - / . _), up to 40 characters."
+# A case or client reference: it has a digit, at most three words and 40 characters, and
+# letters, digits and - / . _ only. Names and sentences ("Mother says ...") do not fit.
+REFERENCE_RE = re.compile(
+    r"^(?=.{1,40}$)(?=.*\d)[A-Za-z0-9][A-Za-z0-9./_-]*(?: [A-Za-z0-9./_-]+){0,2}$"
+)
+REFERENCE_MESSAGE = (
+    "Use the case or client reference number only (for example C-204816): no names or notes."
+)
 
 
 def in_future(value: datetime | None) -> bool:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from accounts.models import BusinessUnit, User
-from breaches.models import Incident
+from breaches.models import Attachment, Incident
 from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ class World:
     incident_a: Incident
     incident_b: Incident
     restricted: Incident
+    attachment_a: Attachment | None = None  # made by add_evidence() where a test needs it
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -118,6 +120,21 @@ def build_world() -> World:
         reporter, reporter2, officer_a, officer_b, cpo, executive, admin, named,
         incident_a, incident_b, restricted,
     )  # fmt: skip
+
+
+def add_evidence(world: World) -> Attachment:
+    """A small PDF attached to incident A by its reporter."""
+    attachment = Attachment(
+        incident=world.incident_a,
+        original_name="letter.pdf",
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        uploaded_by=world.reporter,
+    )
+    attachment.file.save("letter.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    world.attachment_a = attachment
+    return attachment
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import PERSONAS, World
+from tests.conftest import PERSONAS, World, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,11 @@ MATRIX: list[tuple[str, Url, set[str], int, int]] = [
     ("incident B", lambda w: w.incident_b.get_absolute_url(), B_SCOPE, 404, 302),
     ("restricted incident", lambda w: w.restricted.get_absolute_url(), R_SCOPE, 404, 302),
     ("no such incident", lambda w: "/incidents/PBR-1999-00001/", set(), 404, 302),
+    ("report form", lambda w: "/incidents/new/", ALL, 404, 302),
+    ("add details A", lambda w: f"/incidents/{w.incident_a.reference}/details/", A_SCOPE, 404, 302),
+    ("add details B", lambda w: f"/incidents/{w.incident_b.reference}/details/", B_SCOPE, 404, 302),
+    ("add details R", lambda w: f"/incidents/{w.restricted.reference}/details/", {"cpo"}, 404, 302),
+    ("evidence A", lambda w: w.attachment_a.get_absolute_url(), A_SCOPE, 404, 302),
     ("dashboard", lambda w: "/reports/dashboard/", OFFICERS | {"executive"}, 404, 302),
     ("admin", lambda w: "/admin/", {"admin"}, 302, 302),
     ("admin: users", lambda w: "/admin/accounts/user/", {"admin"}, 302, 302),
@@ -81,6 +86,7 @@ def expected_status(row: tuple[str, Url, set[str], int, int], persona: str) -> i
 
 @pytest.mark.parametrize(("row", "persona"), CASES)
 def test_matrix(world: World, row: tuple[str, Url, set[str], int, int], persona: str) -> None:
+    add_evidence(world)
     client = Client()
     user = world.persona(persona)
     url = row[1](world)
@@ -143,3 +149,30 @@ def test_admin_offers_no_incident_content(world: World, client: Client) -> None:
     assert "Incident" not in index
     assert client.get("/admin/breaches/incident/").status_code == 404
     assert client.get("/admin/accounts/accessevent/").status_code == 404
+
+
+# Writes: who may add a comment to incident A, and who is told it does not exist.
+WRITE_MATRIX = {
+    "reporter": 201,
+    "officer_a": 201,
+    "cpo": 201,
+    "reporter2": 404,
+    "officer_b": 404,
+    "executive": 404,
+    "admin": 404,
+    "named": 404,
+}
+
+
+@pytest.mark.parametrize(("persona", "expected"), WRITE_MATRIX.items())
+def test_write_matrix_comment_on_incident_a(world: World, persona: str, expected: int) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.persona(persona))
+    url = f"/api/v1/incidents/{world.incident_a.reference}/comments/"
+    assert client.post(url, {"body": "Noted."}, format="json").status_code == expected
+    page = Client()
+    page.force_login(world.persona(persona))
+    response = page.post(f"/incidents/{world.incident_a.reference}/comments/", {"body": "Noted."})
+    assert response.status_code == (302 if expected == 201 else 404)
