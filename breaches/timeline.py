@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from breaches.services import REPORTED_WITH
 from breaches.models import (
     AffectedIndividual,
     Attachment,
@@ -19,6 +18,7 @@ from breaches.models import (
     IncidentBreachType,
     IncidentInformationCategory,
 )
+from breaches.services import REPORTED_WITH
 
 # Bookkeeping columns that change with every save and mean nothing to a reader.
 _QUIET_FIELDS = {"updated_at", "officers_notified_at", "submission_token"}
