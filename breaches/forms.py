@@ -226,6 +226,18 @@ class ReportForm(DetailsMixin):
             check_upload(upload)
         return upload
 
+    def details_open(self) -> bool:
+        """Open the optional part only when something in it was typed or is wrong."""
+        if not self.is_bound:
+            return False
+        for bound in self.detail_step():
+            if bound.errors:
+                return True
+            value = self.data.getlist(bound.html_name) if hasattr(self.data, "getlist") else []
+            if any(v for v in value) and bound.name != "occurred_precision":
+                return True
+        return False
+
     def first_step(self) -> list[forms.BoundField]:
         return [self[name] for name in self.REQUIRED_STEP]
 

@@ -176,7 +176,7 @@ class Incident(models.Model):
 
     # The hidden token of the form or API call that created it: a resubmission finds this
     # incident instead of creating a second one.
-    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
     officers_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,6 +194,12 @@ class Incident(models.Model):
             models.Index(fields=["channel"], name="incident_channel"),
             models.Index(fields=["cause_category"], name="incident_cause"),
             models.Index(fields=["is_restricted"], name="incident_restricted"),
+        ]
+        constraints = [
+            # One incident per form submission (or API retry) of one reporter.
+            models.UniqueConstraint(
+                fields=["reporter", "submission_token"], name="uniq_submission_per_reporter"
+            )
         ]
 
     def __str__(self) -> str:

@@ -85,8 +85,7 @@ def check_upload(upload: UploadedFile) -> CheckedUpload:
     if detected not in settings.ATTACHMENT_ALLOWED_TYPES:
         if detected in PROGRAM_TYPES:
             message = (
-                "This file is a program or script, whatever its name says, and cannot be "
-                "attached. Allowed: " + allowed_types_text() + "."
+                "This file is a program or script, whatever its name says, and cannot be attached."
             )
         else:
             message = (

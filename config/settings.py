@@ -116,9 +116,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the dev server and in-process tasks share the file.
+    # WAL and a busy timeout let the dev server and in-process tasks share the file;
+    # IMMEDIATE transactions take the write lock up front, so two reports at once queue
+    # instead of failing with "database is locked" when a read upgrades to a write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -272,3 +272,15 @@ def test_api_list_query_count_does_not_grow(world: World, django_assert_max_num_
     few = count()
     IncidentFactory.create_batch(40, reporter=world.reporter2)
     assert count() == few
+
+
+def test_the_same_token_from_another_reporter_is_a_separate_report(world: World) -> None:
+    token = str(uuid.uuid4())
+    first = api(world.reporter).post(
+        "/api/v1/incidents/", valid(submission_token=token), format="json"
+    )
+    second = api(world.reporter2).post(
+        "/api/v1/incidents/", valid(submission_token=token), format="json"
+    )
+    assert first.status_code == second.status_code == 201
+    assert first.json()["reference"] != second.json()["reference"]
