@@ -79,8 +79,9 @@ def test_missing_required_fields_are_named() -> None:
 
 
 def test_optional_fields_default_sensibly() -> None:
-    minimal = {k: VALID[k] for k in ["kind", "breach_types", "info_categories",
-               "individuals_affected", "recipient", "security_measures", "contained", "aware_at"]}  # fmt: skip
+    required = ["kind", "breach_types", "info_categories", "individuals_affected", "recipient",
+                "security_measures", "contained", "aware_at"]  # fmt: skip
+    minimal = {k: VALID[k] for k in required}
     facts = parse_facts(minimal, default_jurisdiction="GDPR")
     assert facts.jurisdiction == "GDPR"
     assert facts.harm_types == () and facts.backup_available is None
