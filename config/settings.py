@@ -312,6 +312,10 @@ SPECTACULAR_SETTINGS = {
 # Organisation-wide default jurisdiction for triage (NZ, GDPR, AU); incidents may override it.
 REGISTER_DEFAULT_JURISDICTION = env_str("REGISTER_DEFAULT_JURISDICTION", "NZ")
 REGISTER_PAGE_SIZE = env_int("REGISTER_PAGE_SIZE", 25)
+# NZ: hours from awareness by which the Commissioner should be notified (OPC expects 72).
+TRIAGE_NZ_TARGET_HOURS = env_int("TRIAGE_NZ_TARGET_HOURS", 72)
+# Officers are reminded when this many hours are left before the regulator deadline.
+TRIAGE_REMINDER_HOURS = [int(h) for h in env_list("TRIAGE_REMINDER_HOURS", ["24"])]
 # Where the register is reached, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

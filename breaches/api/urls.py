@@ -1,8 +1,13 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from breaches.api.triage import TriageAssessView
 from breaches.api.views import IncidentViewSet
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("triage/assess/", TriageAssessView.as_view(), name="triage-assess"),
+    *router.urls,
+]

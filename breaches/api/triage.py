@@ -1,0 +1,54 @@
+"""``POST /api/v1/triage/assess/``: SPEC §4.1 facts in, the §4.2 result out, nothing stored."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from breaches.triage import FactsError, assess, parse_facts
+
+EXAMPLE = {
+    "jurisdiction": "NZ",
+    "kind": "breach",
+    "breach_types": ["unauthorised_disclosure"],
+    "info_categories": ["care_protection", "family_violence", "location"],
+    "individuals_affected": 1,
+    "vulnerable_individuals": True,
+    "recipient": "person_posing_risk",
+    "security_measures": "none",
+    "key_compromised": False,
+    "contained": "not",
+    "harm_occurred": True,
+    "harm_types": ["physical", "emotional"],
+    "backup_available": None,
+    "aware_at": "2026-03-02T09:30:00+13:00",
+}
+
+
+def engine_options() -> dict[str, int]:
+    """Settings the rule sets take (the NZ notification target in hours)."""
+    return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
+
+
+class TriageAssessView(APIView):
+    """Preview the engine's recommendation for a set of facts. Stores nothing."""
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("SPEC §4.1", value=EXAMPLE, request_only=True)],
+        description="Facts as in SPEC §4.1; result as in §4.2. A 400 names each bad field "
+        "and the allowed values.",
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            facts = parse_facts(
+                request.data, default_jurisdiction=settings.REGISTER_DEFAULT_JURISDICTION
+            )
+        except FactsError as exc:
+            return Response({k: [v] for k, v in exc.errors.items()}, status=400)
+        return Response(assess(facts, **engine_options()).to_dict())

@@ -1,0 +1,43 @@
+"""``python manage.py assess FILE.json`` (``-`` for stdin): print the §4.2 result as JSON.
+
+Exit status 2 with a message naming each bad field when the facts are invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from breaches.api.triage import engine_options
+from breaches.triage import FactsError, assess, parse_facts
+
+
+class Command(BaseCommand):
+    help = "Assess SPEC §4.1 facts from a JSON file (or - for stdin) and print the result."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", help="path to a JSON file with the facts, or - for stdin")
+        parser.add_argument("--rule-set", default=None, help="e.g. gdpr@1; default: latest")
+
+    def handle(self, *args: Any, file: str, rule_set: str | None, **options: Any) -> None:
+        try:
+            text = sys.stdin.read() if file == "-" else open(file, encoding="utf-8").read()  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}", returncode=2) from exc
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
+        try:
+            facts = parse_facts(data, default_jurisdiction=settings.REGISTER_DEFAULT_JURISDICTION)
+            result = assess(facts, rule_set=rule_set, **engine_options())
+        except FactsError as exc:
+            lines = "\n".join(f"  {name}: {message}" for name, message in exc.errors.items())
+            raise CommandError(f"invalid facts:\n{lines}", returncode=2) from exc
+        except (KeyError, ValueError) as exc:
+            raise CommandError(f"unknown or unsuitable rule set: {exc}", returncode=2) from exc
+        self.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
