@@ -57,3 +57,11 @@ def _notify_officers(incident_id: int) -> int:
             recipient_list=recipients,
         )
     return len(recipients)
+
+
+@shared_task(acks_late=True)
+def send_deadline_reminders() -> int:
+    """Remind officers of regulator deadlines (run by beat; sends each reminder once)."""
+    from breaches.assessments import send_deadline_reminders as send
+
+    return send()

@@ -21,7 +21,15 @@ from breaches.models import (
 from breaches.services import REPORTED_WITH
 
 # Bookkeeping columns that change with every save and mean nothing to a reader.
-_QUIET_FIELDS = {"updated_at", "officers_notified_at", "submission_token"}
+_QUIET_FIELDS = {
+    "updated_at",
+    "officers_notified_at",
+    "submission_token",
+    # Shown by their own assessment and decision entries instead.
+    "severity",
+    "regulator_deadline",
+    "decision_notify_regulator",
+}
 
 
 @dataclass(frozen=True)
@@ -126,5 +134,43 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
                 kind="attachment",
             )
         )
+    if include_internal:
+        for assessment in incident.assessments.select_related("created_by"):
+            entries.append(
+                TimelineEntry(
+                    assessment.created_at,
+                    str(assessment.created_by),
+                    "assessed notifiability",
+                    text=(
+                        f"{assessment.get_severity_display()}; regulator "
+                        f"{assessment.notify_regulator}, individuals "
+                        f"{assessment.notify_individuals} ({assessment.rule_set})"
+                    ),
+                    kind="assessment",
+                    internal=True,
+                )
+            )
+        for decision in incident.decisions.select_related("decided_by", "supersedes"):
+            verb = "signed a decision" + (
+                ", superseding the previous one" if decision.supersedes_id else ""
+            )
+            text = (
+                f"{decision.get_notify_regulator_display()}; individuals: "
+                f"{decision.get_notify_individuals_display().lower()}"
+            )
+            if decision.ground:
+                text += f" (ground: {decision.ground})"
+            if decision.rationale:
+                text += f"\nRationale: {decision.rationale}"
+            entries.append(
+                TimelineEntry(
+                    decision.decided_at,
+                    str(decision.decided_by),
+                    verb,
+                    text=text,
+                    kind="decision",
+                    internal=True,
+                )
+            )
     entries.sort(key=lambda e: e.at)
     return entries

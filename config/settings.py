@@ -273,7 +273,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "deadline-reminders": {
+        "task": "breaches.tasks.send_deadline_reminders",
+        "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),
+    },
+}
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 
@@ -316,6 +321,8 @@ REGISTER_PAGE_SIZE = env_int("REGISTER_PAGE_SIZE", 25)
 TRIAGE_NZ_TARGET_HOURS = env_int("TRIAGE_NZ_TARGET_HOURS", 72)
 # Officers are reminded when this many hours are left before the regulator deadline.
 TRIAGE_REMINDER_HOURS = [int(h) for h in env_list("TRIAGE_REMINDER_HOURS", ["24"])]
+# The agency's name, as printed on drafts and reports.
+AGENCY_NAME = env_str("AGENCY_NAME", "Ministry for Children (demo)")
 # Where the register is reached, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 

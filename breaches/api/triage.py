@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from breaches.assessments import engine_options
 from breaches.triage import FactsError, assess, parse_facts
 
 EXAMPLE = {
@@ -27,11 +28,6 @@ EXAMPLE = {
     "backup_available": None,
     "aware_at": "2026-03-02T09:30:00+13:00",
 }
-
-
-def engine_options() -> dict[str, int]:
-    """Settings the rule sets take (the NZ notification target in hours)."""
-    return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
 
 
 class TriageAssessView(APIView):

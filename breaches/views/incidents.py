@@ -18,6 +18,7 @@ from django.views.generic import ListView
 
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
+from breaches.assessments import clock_for
 from breaches.forms import AttachmentForm, CommentForm
 from breaches.models import Incident
 from breaches.permissions import can_contribute, can_use_register, can_write_internal
@@ -94,5 +95,6 @@ def render_incident(
         "can_write_internal": internal,
         "comment_form": comment_form or CommentForm(),
         "attachment_form": attachment_form or AttachmentForm(),
+        "clock": clock_for(incident) if internal else None,
     }
     return render(request, "breaches/incident_detail.html", context, status=status)

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from breaches.api.triage import engine_options
+from breaches.assessments import engine_options
 from breaches.triage import FactsError, assess, parse_facts
 
 

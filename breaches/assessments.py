@@ -1,0 +1,266 @@
+"""Triage in the register: storing assessments, signing decisions, reminding about deadlines.
+
+The engine (``breaches/triage``) is pure; this module is where its results meet the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from breaches.models import Assessment, DeadlineReminder, Decision, Incident
+from breaches.selectors import officers_for_incident
+from breaches.triage import Facts, Result, assess, parse_facts
+
+
+def engine_options() -> dict[str, int]:
+    """Settings the rule sets take (the NZ notification target in hours)."""
+    return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
+
+
+def facts_from_incident(incident: Incident) -> dict[str, Any]:
+    """The §4.1 facts as far as the report tells them; the officer completes the rest."""
+    latest = incident.assessments.order_by("-created_at", "-id").first()
+    if latest is not None:
+        return dict(latest.facts)
+    breach_types = list(incident.breach_types.values_list("breach_type", flat=True))
+    categories = list(incident.information_categories.values_list("category", flat=True))
+    roles = set(incident.affected.values_list("role", flat=True))
+    return {
+        "jurisdiction": incident.effective_jurisdiction(),
+        "kind": incident.kind,
+        "breach_types": breach_types,
+        "info_categories": categories,
+        "individuals_affected": incident.individuals_affected or 1,
+        "vulnerable_individuals": "child" in roles or "children" in categories,
+        "recipient": "unknown",
+        "security_measures": "none",
+        "key_compromised": False,
+        "contained": "fully" if incident.contained_at else "not",
+        "harm_occurred": False,
+        "harm_types": [],
+        "backup_available": None,
+        "aware_at": timezone.localtime(incident.aware_at).isoformat(),
+    }
+
+
+def run_engine(facts: Facts, *, rule_set: str | None = None) -> Result:
+    return assess(facts, rule_set=rule_set, **engine_options())
+
+
+def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Assessment:
+    """Store the engine's result for ``facts`` and keep the incident's triage columns in step."""
+    if not actor.is_officer:
+        raise PermissionDenied("Only privacy officers assess incidents.")
+    if facts.kind != incident.kind:
+        raise ValidationError({"kind": "The facts must describe the incident's own kind."})
+    result = run_engine(facts)
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            incident=incident,
+            facts=facts.to_dict(),
+            result=result.to_dict(),
+            rule_set=result.rule_set,
+            jurisdiction=result.jurisdiction,
+            severity=result.severity,
+            notify_regulator=result.notify_regulator,
+            notify_individuals=result.notify_individuals,
+            regulator_deadline=result.regulator_deadline,
+            created_by=actor,
+        )
+        Incident.objects.filter(pk=incident.pk).update(
+            severity=result.severity,
+            regulator_deadline=result.regulator_deadline,
+            jurisdiction=result.jurisdiction,
+            updated_at=timezone.now(),
+        )
+    return assessment
+
+
+def reread(assessment: Assessment) -> Result:
+    """Re-run a stored assessment with the exact rule-set version it used."""
+    return run_engine(parse_facts(assessment.facts), rule_set=assessment.rule_set)
+
+
+def differs(assessment: Assessment, *, notify_regulator: str, notify_individuals: str) -> bool:
+    """Does a decision differ from the engine's recommendation? Uncertain always does."""
+    individuals = "yes" if notify_individuals in {"yes", "delay"} else "no"
+    return (
+        assessment.notify_regulator != notify_regulator
+        or assessment.notify_individuals != individuals
+    )
+
+
+def decision_record(
+    *,
+    incident: Incident,
+    assessment: Assessment,
+    actor: User,
+    notify_regulator: str,
+    notify_individuals: str,
+    rationale: str,
+    ground: str = "",
+) -> Decision:
+    """Sign a decision. It supersedes the previous one; nothing is overwritten."""
+    if not actor.is_officer:
+        raise PermissionDenied("Only privacy officers decide on notification.")
+    errors: dict[str, str] = {}
+    if assessment.incident_id != incident.pk:
+        errors["assessment"] = "That assessment belongs to another incident."
+    if incident.kind == Incident.Kind.NEAR_MISS and (
+        notify_regulator == "yes" or notify_individuals in {"yes", "delay"}
+    ):
+        errors["notify_regulator"] = "A near miss is never notifiable."
+    needs_ground = notify_individuals in {
+        Decision.Individuals.EXCEPTION,
+        Decision.Individuals.DELAY,
+    }
+    if needs_ground and not ground.strip():
+        errors["ground"] = "Give the lawful ground for the exception or delay."
+    different = differs(
+        assessment, notify_regulator=notify_regulator, notify_individuals=notify_individuals
+    )
+    if different and not rationale.strip():
+        errors["rationale"] = (
+            "Your decision differs from the recommendation (or the recommendation was "
+            "uncertain): explain why."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        previous = (
+            Decision.objects.select_for_update()
+            .filter(incident=incident, superseded_by__isnull=True)
+            .order_by("-decided_at", "-id")
+            .first()
+        )
+        decision = Decision.objects.create(
+            incident=incident,
+            assessment=assessment,
+            notify_regulator=notify_regulator,
+            notify_individuals=notify_individuals,
+            ground=ground.strip(),
+            rationale=rationale.strip(),
+            differs_from_recommendation=different,
+            decided_by=actor,
+            supersedes=previous,
+        )
+        Incident.objects.filter(pk=incident.pk).update(
+            decision_notify_regulator=notify_regulator, updated_at=timezone.now()
+        )
+    return decision
+
+
+@dataclass(frozen=True)
+class Clock:
+    deadline: datetime
+    left: timedelta
+    state: str  # "ok", "soon", "missed", "stopped"
+
+    @property
+    def hours_left(self) -> int:
+        return int(self.left.total_seconds() // 3600)
+
+
+def clock_for(incident: Incident, now: datetime | None = None) -> Clock | None:
+    """Time left to notify the regulator, and whether it is close or missed."""
+    if incident.regulator_deadline is None or incident.kind != Incident.Kind.BREACH:
+        return None
+    now = now or timezone.now()
+    left = incident.regulator_deadline - now
+    if not incident.clock_running:
+        state = "stopped"
+    elif left <= timedelta(0):
+        state = "missed"
+    elif left <= timedelta(hours=max(settings.TRIAGE_REMINDER_HOURS, default=24)):
+        state = "soon"
+    else:
+        state = "ok"
+    return Clock(incident.regulator_deadline, left, state)
+
+
+def send_deadline_reminders(now: datetime | None = None) -> int:
+    """E-mail each incident's officers once per reminder point and once when missed.
+
+    Safe to run as often as the scheduler likes: a reminder row is claimed (unique key) in
+    the same transaction as the e-mail is sent, so each is sent exactly once.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=max(settings.TRIAGE_REMINDER_HOURS, default=24))
+    candidates = (
+        Incident.objects.filter(
+            kind=Incident.Kind.BREACH,
+            regulator_deadline__isnull=False,
+            regulator_deadline__lte=horizon,
+            regulator_notified_at__isnull=True,
+            status__in=Incident.OPEN_STATUSES,
+        )
+        .exclude(decision_notify_regulator="no")
+        .select_related("business_unit")
+    )
+    sent = 0
+    for incident in candidates:
+        assert incident.regulator_deadline is not None
+        due: list[tuple[str, int]] = [
+            (DeadlineReminder.Kind.APPROACHING, hours)
+            for hours in settings.TRIAGE_REMINDER_HOURS
+            if incident.regulator_deadline - timedelta(hours=hours)
+            <= now
+            < incident.regulator_deadline
+        ]
+        if incident.regulator_deadline <= now:
+            due = [(DeadlineReminder.Kind.MISSED, 0)]
+        for kind, hours in due:
+            sent += _send_once(incident, kind=kind, hours=hours, now=now)
+    return sent
+
+
+def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> int:
+    recipients = [o.email for o in officers_for_incident(incident) if o.email]
+    recipients += list(
+        User.objects.filter(
+            role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
+        ).values_list("email", flat=True)
+    )
+    recipients = sorted(set(recipients))
+    assert incident.regulator_deadline is not None
+    deadline_text = timezone.localtime(incident.regulator_deadline).strftime("%a %d %b %Y %H:%M")
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "breaches:triage", kwargs={"reference": incident.reference}
+    )
+    if kind == DeadlineReminder.Kind.MISSED:
+        subject = f"MISSED: notification deadline for {incident.reference} passed ({deadline_text})"
+        body = "The deadline to notify the regulator has passed and no notification is recorded."
+    else:
+        subject = f"{hours} hours left to notify the regulator about {incident.reference}"
+        body = f"The deadline to notify the regulator is {deadline_text}."
+    try:
+        with transaction.atomic():
+            DeadlineReminder.objects.create(
+                incident=incident,
+                kind=kind,
+                hours_before=hours,
+                deadline=incident.regulator_deadline,
+                sent_at=now,
+                recipients=recipients,
+            )
+            if recipients:
+                send_mail(
+                    subject=subject,
+                    message=f"{body}\n\nIncident: {incident.reference} ({incident.business_unit})"
+                    f"\nOpen it: {link}\n",
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+    except IntegrityError:
+        return 0  # already sent by an earlier (or concurrent) run
+    return 1
