@@ -33,13 +33,22 @@ def _context(incident: Incident, officer: User) -> dict[str, Any]:
         "facts": facts,
         "decision": decision,
         "breach_types": [t.get_breach_type_display() for t in incident.breach_types.all()],
-        "categories": [c.get_category_display() for c in incident.information_categories.all()],
+        "categories": _categories(incident, facts),
         "recipient": _recipient_text(facts.get("recipient")),
         "harm_types": [h.replace("_", " ") for h in facts.get("harm_types", [])],
         "today": timezone.localdate(),
         "agency": settings.AGENCY_NAME,
         "shared_updates": incident.comments.filter(visibility=Comment.Visibility.SHARED).count(),
     }
+
+
+def _categories(incident: Incident, facts: dict[str, Any]) -> list[str]:
+    """The report's categories, or the assessed facts' when the report has none."""
+    from breaches.models import IncidentInformationCategory
+
+    labels = dict(IncidentInformationCategory.Category.choices)
+    codes = list(incident.information_categories.values_list("category", flat=True))
+    return [labels[c] for c in (codes or facts.get("info_categories", [])) if c in labels]
 
 
 def _recipient_text(value: str | None) -> str:
