@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import BusinessUnit, User
@@ -95,3 +96,9 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # People are referenced by incidents and history: deactivate instead of deleting.
         return False
+
+
+# API tokens are credentials: nobody, administrators included, reads or mints another
+# person's token in the admin (a token would let them act, and be logged, as that person).
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from breaches.models import Assessment, DeadlineReminder, Decision, Incident
+from breaches.permissions import handles
 from breaches.selectors import officers_for_incident
 from breaches.triage import Facts, Result, assess, parse_facts
 
@@ -59,8 +60,8 @@ def run_engine(facts: Facts, *, rule_set: str | None = None) -> Result:
 
 def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Assessment:
     """Store the engine's result for ``facts`` and keep the incident's triage columns in step."""
-    if not actor.is_officer:
-        raise PermissionDenied("Only privacy officers assess incidents.")
+    if not handles(actor, incident):
+        raise PermissionDenied("Only the incident's privacy officers assess it.")
     if facts.kind != incident.kind:
         raise ValidationError({"kind": "The facts must describe the incident's own kind."})
     result = run_engine(facts)
@@ -111,8 +112,8 @@ def decision_record(
     ground: str = "",
 ) -> Decision:
     """Sign a decision. It supersedes the previous one; nothing is overwritten."""
-    if not actor.is_officer:
-        raise PermissionDenied("Only privacy officers decide on notification.")
+    if not handles(actor, incident):
+        raise PermissionDenied("Only the incident's privacy officers decide on notification.")
     errors: dict[str, str] = {}
     if assessment.incident_id != incident.pk:
         errors["assessment"] = "That assessment belongs to another incident."

@@ -215,15 +215,17 @@ def comment_add(*, incident: Incident, author: User, body: str, visibility: str)
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something before sending."})
-    if visibility == Comment.Visibility.INTERNAL and not can_write_internal(author):
-        raise PermissionDenied("Only privacy officers can write internal notes.")
+    if visibility == Comment.Visibility.INTERNAL and not can_write_internal(author, incident):
+        raise PermissionDenied("Only the incident's privacy officers can write internal notes.")
     if not can_contribute(author, incident):
         raise PermissionDenied("This incident is closed: comments are no longer taken.")
     comment = Comment(incident=incident, author=author, body=body, visibility=visibility)
     comment._history_user = author  # type: ignore[attr-defined]
     with transaction.atomic():
         comment.save()
-        Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+        if visibility == Comment.Visibility.SHARED:
+            # An internal note must not change what the reporter sees, not even "last update".
+            Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     return comment
 
 

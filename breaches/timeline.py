@@ -20,16 +20,28 @@ from breaches.models import (
 )
 from breaches.services import REPORTED_WITH
 
-# Bookkeeping columns that change with every save and mean nothing to a reader.
-_QUIET_FIELDS = {
-    "updated_at",
-    "officers_notified_at",
-    "submission_token",
-    # Shown by their own assessment and decision entries instead.
-    "severity",
-    "regulator_deadline",
-    "decision_notify_regulator",
+# What a reporter (or anyone who does not handle the incident) may see change: the report's
+# own fields. An allowlist, so a field added later for officers never leaks by default.
+REPORTER_FIELDS = {
+    "kind",
+    "status",
+    "summary",
+    "description",
+    "occurred_at",
+    "occurred_precision",
+    "aware_at",
+    "channel",
+    "cause_category",
+    "cause_detail",
+    "individuals_affected",
+    "individuals_affected_is_estimate",
+    "containment_steps",
+    "contained_at",
+    "business_unit",
 }
+# What handlers see besides: restriction (who is named is shown by the restriction entries
+# of the workspace, not here), jurisdiction.
+HANDLER_FIELDS = REPORTER_FIELDS | {"is_restricted", "jurisdiction"}
 
 
 @dataclass(frozen=True)
@@ -55,12 +67,13 @@ def _label(model: type, name: str) -> str:
 
 
 def _display(model: type, name: str, value: Any) -> Any:
-    """Show a choice's label rather than its stored code, and people rather than ids."""
-    if isinstance(value, list):  # a many-to-many field: rows of the through table
-        from accounts.models import User
-
-        ids = [row.get("user") for row in value if isinstance(row, dict)]
-        return ", ".join(str(u) for u in User.objects.filter(pk__in=ids)) or "nobody"
+    """Show a choice's label rather than its stored code; yes/no for booleans."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "name") and not isinstance(value, str):  # a related object
+        return str(value)
     choices = dict(model._meta.get_field(name).flatchoices)  # type: ignore[attr-defined]
     return choices.get(value, value)
 
@@ -78,7 +91,11 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
             actor = str(record.history_user or incident.reporter)
             entries.append(TimelineEntry(record.history_date, actor, "reported this incident"))
         elif previous is not None:
-            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            delta = record.diff_against(
+                previous,
+                included_fields=sorted(HANDLER_FIELDS if include_internal else REPORTER_FIELDS),
+                foreign_keys_are_objs=True,
+            )
             changes = [
                 Change(
                     _label(Incident, c.field),
@@ -86,7 +103,6 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
                     _display(Incident, c.field, c.new),
                 )
                 for c in delta.changes
-                if c.field not in _QUIET_FIELDS
             ]
             if changes:
                 actor = str(record.history_user) if record.history_user else "System"

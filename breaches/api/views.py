@@ -136,13 +136,13 @@ class IncidentViewSet(
         user: User = request.user  # type: ignore[assignment]
         if request.method == "GET":
             comments = incident.comments.select_related("author")
-            if not can_write_internal(user):
+            if not can_write_internal(user, incident):
                 comments = comments.filter(visibility=Comment.Visibility.SHARED)
             return Response(CommentSerializer(comments, many=True).data)
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visibility = serializer.validated_data.get("visibility", Comment.Visibility.SHARED)
-        if visibility == Comment.Visibility.INTERNAL and not can_write_internal(user):
+        if visibility == Comment.Visibility.INTERNAL and not can_write_internal(user, incident):
             raise ValidationError(
                 {"visibility": ["Only privacy officers can write internal notes."]}
             )

@@ -86,14 +86,16 @@ def render_incident(
     """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
     user: User = request.user  # type: ignore[assignment]
     record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
-    internal = can_write_internal(user)
+    internal = can_write_internal(user, incident)
     context = {
         "incident": incident,
         "timeline": incident_timeline(incident, include_internal=internal),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "can_contribute": can_contribute(user, incident),
         "can_write_internal": internal,
-        "comment_form": comment_form or CommentForm(),
+        # Officers' notes default to internal: sharing with the reporter is a choice.
+        "comment_form": comment_form
+        or CommentForm(initial={"visibility": "internal" if internal else "shared"}),
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
     }

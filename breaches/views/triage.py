@@ -20,6 +20,7 @@ from breaches.assessments import (
     run_engine,
 )
 from breaches.models import Assessment, Incident
+from breaches.permissions import handles
 from breaches.triage import parse_facts
 from breaches.triage_forms import DecisionForm, FactsForm
 
@@ -29,10 +30,13 @@ def officer_incident(request: HttpRequest, reference: str) -> Incident:
     user: User = request.user  # type: ignore[assignment]
     if not user.is_officer:
         raise Http404
-    return get_object_or_404(
+    incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("business_unit", "reporter"),
         reference=reference,
     )
+    if not handles(user, incident):
+        raise Http404  # e.g. an officer's own report outside their units
+    return incident
 
 
 def _page(
