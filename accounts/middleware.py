@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from accounts.request_context import new_request_id, reset_request_id, set_request_id
@@ -16,7 +17,10 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = new_request_id(request.headers.get("X-Request-ID"))
+        # An incoming id is kept only behind a proxy we trust to set it; a client cannot choose
+        # the id written into the audit.
+        incoming = request.headers.get("X-Request-ID") if settings.TRUST_REQUEST_ID_HEADER else None
+        request_id = new_request_id(incoming)
         request.request_id = request_id  # type: ignore[attr-defined]
         token = set_request_id(request_id)
         try:

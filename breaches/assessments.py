@@ -139,7 +139,7 @@ def decision_record(
         raise ValidationError(errors)
     with transaction.atomic():
         previous = (
-            Decision.objects.select_for_update()
+            Decision.objects.select_for_update(of=("self",))
             .filter(incident=incident, superseded_by__isnull=True)
             .order_by("-decided_at", "-id")
             .first()

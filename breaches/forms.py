@@ -193,7 +193,11 @@ class ReportForm(DetailsMixin):
         f"{settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB: {allowed_types_text()}. You can "
         "add more later.",
     )
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    # Both are set by the view: a token that makes a resubmission harmless, and the signed id
+    # of the person the form was shown to (so a draft kept after the session expired is given
+    # back only to them).
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    draft_owner = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = [
         "kind",

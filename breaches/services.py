@@ -82,7 +82,11 @@ def incident_create(
             submission_token=submission_token, reporter=reporter
         ).first()
         if existing is not None:
-            return existing
+            if (existing.kind, existing.summary) == (kind, summary):
+                return existing
+            # The same form sent again with different content (Back, edit, send): a new
+            # report, not a lost one.
+            submission_token = uuid.uuid4()
     try:
         return _incident_create(
             reporter=reporter,

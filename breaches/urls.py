@@ -1,7 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from breaches.views import intake, triage
 from breaches.views.incidents import MyReportsView, RegisterView, incident_detail
+
+
+class ReferenceConverter:
+    """An incident reference (PBR-2026-00042): anything else never reaches a view or a query."""
+
+    regex = r"PBR-\d{4}-\d{5}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "ref")
 
 app_name = "breaches"
 
@@ -9,16 +24,16 @@ urlpatterns = [
     path("", RegisterView.as_view(), name="register"),
     path("mine/", MyReportsView.as_view(), name="my-reports"),
     path("new/", intake.report_incident, name="report"),
-    path("<str:reference>/", incident_detail, name="incident-detail"),
-    path("<str:reference>/details/", intake.add_details, name="add-details"),
-    path("<str:reference>/triage/", triage.triage, name="triage"),
-    path("<str:reference>/triage/decision/", triage.decide, name="decide"),
-    path("<str:reference>/drafts/commissioner.pdf", triage.draft_regulator, name="draft-regulator"),
-    path("<str:reference>/drafts/letter.pdf", triage.draft_letter, name="draft-letter"),
-    path("<str:reference>/comments/", intake.add_comment, name="add-comment"),
-    path("<str:reference>/attachments/", intake.add_attachment, name="add-attachment"),
+    path("<ref:reference>/", incident_detail, name="incident-detail"),
+    path("<ref:reference>/details/", intake.add_details, name="add-details"),
+    path("<ref:reference>/triage/", triage.triage, name="triage"),
+    path("<ref:reference>/triage/decision/", triage.decide, name="decide"),
+    path("<ref:reference>/drafts/commissioner.pdf", triage.draft_regulator, name="draft-regulator"),
+    path("<ref:reference>/drafts/letter.pdf", triage.draft_letter, name="draft-letter"),
+    path("<ref:reference>/comments/", intake.add_comment, name="add-comment"),
+    path("<ref:reference>/attachments/", intake.add_attachment, name="add-attachment"),
     path(
-        "<str:reference>/attachments/<int:pk>/",
+        "<ref:reference>/attachments/<int:pk>/",
         intake.download_attachment,
         name="attachment-download",
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -21,8 +21,18 @@ REFERENCE_MESSAGE = (
 )
 
 
+# Nothing the register records happened before this; it also keeps date arithmetic and the
+# database far from their limits (a year-1 date would overflow).
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+TOO_EARLY = "This date is too far in the past. Check the year."
+
+
 def in_future(value: datetime | None) -> bool:
     return value is not None and value > timezone.now() + CLOCK_SKEW
+
+
+def too_early(value: datetime | None) -> bool:
+    return value is not None and value < EARLIEST
 
 
 def date_problems(
@@ -34,6 +44,15 @@ def date_problems(
 ) -> dict[str, str]:
     """Field name → message for dates that cannot be right together."""
     problems: dict[str, str] = {}
+    for name, value in (
+        ("aware_at", aware_at),
+        ("occurred_at", occurred_at),
+        ("contained_at", contained_at),
+    ):
+        if too_early(value):
+            problems[name] = TOO_EARLY
+    if problems:
+        return problems
     if in_future(aware_at):
         problems["aware_at"] = "This is in the future. When did you find out?"
     if in_future(occurred_at):

@@ -296,6 +296,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ASCII-escaped JSON: an error that echoes a lone surrogate from the input still encodes.
+    "UNICODE_JSON": False,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -321,6 +323,8 @@ REGISTER_PAGE_SIZE = env_int("REGISTER_PAGE_SIZE", 25)
 TRIAGE_NZ_TARGET_HOURS = env_int("TRIAGE_NZ_TARGET_HOURS", 72)
 # Officers are reminded when this many hours are left before the regulator deadline.
 TRIAGE_REMINDER_HOURS = [int(h) for h in env_list("TRIAGE_REMINDER_HOURS", ["24"])]
+# Keep an X-Request-ID set by the reverse proxy (only when the proxy strips clients' own).
+TRUST_REQUEST_ID_HEADER = env_bool("TRUST_REQUEST_ID_HEADER", False)
 # The agency's name, as printed on drafts and reports.
 AGENCY_NAME = env_str("AGENCY_NAME", "Ministry for Children (demo)")
 # Where the register is reached, for links in e-mails.

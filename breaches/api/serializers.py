@@ -20,7 +20,33 @@ from breaches.models import (
     IncidentBreachType,
     IncidentInformationCategory,
 )
-from breaches.validation import REFERENCE_MESSAGE, REFERENCE_RE, date_problems
+from breaches.validation import (
+    EARLIEST,
+    REFERENCE_MESSAGE,
+    REFERENCE_RE,
+    TOO_EARLY,
+    date_problems,
+)
+
+
+class SafeDateTimeField(serializers.DateTimeField):
+    """A date-time whose far-out values are a 400, never an overflow (a 500)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            parsed = super().to_internal_value(value)
+        except (OverflowError, ValueError) as exc:
+            raise serializers.ValidationError("This date is out of range.") from exc
+        if parsed is not None and parsed < EARLIEST:
+            raise serializers.ValidationError(TOO_EARLY)
+        return parsed
+
+
+class NoNulSlugRelatedField(serializers.SlugRelatedField):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return super().to_internal_value(data)
 
 
 class StrictChoiceField(serializers.ChoiceField):
@@ -46,6 +72,12 @@ class StrictMultipleChoiceField(serializers.ListField):
     def to_internal_value(self, data: Any) -> list[str]:
         return list(dict.fromkeys(super().to_internal_value(data)))
 
+    def to_representation(self, data: Any) -> list[str]:
+        # Rendering an incident's own rows (the browsable API's form does): their codes.
+        if hasattr(data, "all"):
+            return [str(getattr(row, "breach_type", None) or row.category) for row in data.all()]
+        return list(super().to_representation(data))
+
 
 class RejectUnknownFieldsMixin:
     """A 400 naming every field the serializer does not know."""
@@ -53,7 +85,8 @@ class RejectUnknownFieldsMixin:
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
             writable = {name for name, f in self.fields.items() if not f.read_only}  # type: ignore[attr-defined]
-            unknown = sorted(set(data.keys()) - writable)
+            # A session-authenticated HTML form also sends its CSRF token.
+            unknown = sorted(set(data.keys()) - writable - {"csrfmiddlewaretoken"})
             if unknown:
                 allowed = ", ".join(sorted(writable))
                 raise serializers.ValidationError(
@@ -132,7 +165,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
 class IncidentDetailsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     """The optional details: accepted on create and added later by the reporter (PATCH)."""
 
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True)
+    occurred_at = SafeDateTimeField(required=False, allow_null=True)
     occurred_precision = StrictChoiceField(
         choices=Incident.OccurredPrecision.choices, required=False
     )
@@ -154,7 +187,7 @@ class IncidentDetailsSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     )
     individuals_affected_is_estimate = serializers.BooleanField(required=False)
     containment_steps = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    contained_at = serializers.DateTimeField(required=False, allow_null=True)
+    contained_at = SafeDateTimeField(required=False, allow_null=True)
     affected = AffectedIndividualSerializer(many=True, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -185,9 +218,9 @@ class IncidentCreateSerializer(IncidentDetailsSerializer):
 
     kind = StrictChoiceField(choices=Incident.Kind.choices)
     summary = serializers.CharField(max_length=200)
-    aware_at = serializers.DateTimeField()
+    aware_at = SafeDateTimeField()
     channel = StrictChoiceField(choices=Incident.Channel.choices)
-    business_unit = serializers.SlugRelatedField(
+    business_unit = NoNulSlugRelatedField(
         slug_field="code",
         queryset=BusinessUnit.objects.all(),
         required=False,

@@ -52,6 +52,7 @@ class IncidentViewSet(
     """
 
     lookup_field = "reference"
+    lookup_value_regex = r"PBR-\d{4}-\d{5}"
     ordering_fields = ["reported_at", "aware_at", "reference", "status", "kind", "updated_at"]
     ordering = ["-reported_at", "-id"]
     filterset_fields = ["kind", "status", "channel"]
@@ -100,8 +101,11 @@ class IncidentViewSet(
             submission_token=token,
             **{name: value for name, value in data.items() if name in DETAIL_FIELDS},
         )
-        incident = self.get_queryset().get(pk=incident.pk)
-        body = IncidentDetailSerializer(incident, context={"request": request}).data
+        visible = self.get_queryset().filter(pk=incident.pk).first()
+        if visible is None:
+            # A retry of a report that has since been restricted away from its reporter.
+            return Response({"reference": incident.reference}, status=status.HTTP_201_CREATED)
+        body = IncidentDetailSerializer(visible, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentDetailsSerializer, responses={200: IncidentDetailSerializer})
@@ -130,7 +134,7 @@ class IncidentViewSet(
         return Response(IncidentDetailSerializer(incident, context={"request": request}).data)
 
     @action(detail=True, methods=["get", "post"])
-    def comments(self, request: Request, reference: str | None = None) -> Response:
+    def comments(self, request: Request, reference: str | None = None, **kwargs: Any) -> Response:
         """Comments on the incident; internal notes only for privacy officers."""
         incident = self.get_object()
         user: User = request.user  # type: ignore[assignment]
@@ -138,6 +142,12 @@ class IncidentViewSet(
             comments = incident.comments.select_related("author")
             if not can_write_internal(user, incident):
                 comments = comments.filter(visibility=Comment.Visibility.SHARED)
+            record_access(
+                request,
+                action=AccessEvent.Action.API_VIEW,
+                incident=incident,
+                detail={"endpoint": "comments"},
+            )
             return Response(CommentSerializer(comments, many=True).data)
         serializer = CommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -160,12 +170,20 @@ class IncidentViewSet(
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get", "post"])
-    def attachments(self, request: Request, reference: str | None = None) -> Response:
+    def attachments(
+        self, request: Request, reference: str | None = None, **kwargs: Any
+    ) -> Response:
         """Evidence files: list them, or upload one (multipart field ``file``)."""
         incident = self.get_object()
         context = {"request": request}
         if request.method == "GET":
             rows = incident.attachments.select_related("uploaded_by", "incident")
+            record_access(
+                request,
+                action=AccessEvent.Action.API_VIEW,
+                incident=incident,
+                detail={"endpoint": "attachments"},
+            )
             return Response(AttachmentSerializer(rows, many=True, context=context).data)
         serializer = AttachmentSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
@@ -189,7 +207,11 @@ class IncidentViewSet(
     )
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def attachment_download(
-        self, request: Request, reference: str | None = None, attachment_id: str = ""
+        self,
+        request: Request,
+        reference: str | None = None,
+        attachment_id: str = "",
+        **kwargs: Any,
     ) -> FileResponse:
         """Download one evidence file; the download is logged."""
         incident = self.get_object()

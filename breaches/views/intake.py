@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -42,36 +43,89 @@ from breaches.services import (
 )
 
 DRAFT_KEY = "report_draft"
+DRAFT_SALT = "breaches.report-draft"
+DRAFT_MAX_AGE = 7 * 24 * 3600
+DRAFT_MAX_CHARS = 64_000
 
 
 def _scoped(request: HttpRequest) -> QuerySet[Incident]:
     return Incident.objects.visible_to(request.user)
 
 
+def _draft_fields() -> set[str]:
+    return set(ReportForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"}
+
+
+def _keep_draft(request: HttpRequest) -> bool:
+    """Keep an anonymous submission for the person the form was shown to, if we know them."""
+    try:
+        owner = signing.loads(
+            request.POST.get("draft_owner", ""), salt=DRAFT_SALT, max_age=DRAFT_MAX_AGE
+        )
+    except signing.BadSignature:
+        return False
+    allowed = _draft_fields()
+    fields = {
+        key: request.POST.getlist(key)
+        for key in request.POST
+        if key in allowed or (key.startswith("affected-") and len(key) < 40)
+    }
+    if sum(len(v) for values in fields.values() for v in values) > DRAFT_MAX_CHARS:
+        return False
+    request.session[DRAFT_KEY] = {"owner": owner, "fields": fields}
+    return True
+
+
+def _restored(request: HttpRequest, user: User) -> QueryDict | None:
+    draft = request.session.get(DRAFT_KEY)
+    if not draft:
+        return None
+    if draft.get("owner") != user.pk:
+        request.session.pop(DRAFT_KEY, None)  # someone else's: never shown, not kept
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in draft["fields"].items():
+        data.setlist(key, values)
+    return data
+
+
+def _with_valid_token(data: QueryDict) -> QueryDict:
+    """A missing or mangled token is replaced, so the form can never get stuck on it."""
+    try:
+        uuid.UUID(data.get("submission_token", ""))
+    except ValueError:
+        data = data.copy()
+        data["submission_token"] = str(uuid.uuid4())
+    return data
+
+
 def report_incident(request: HttpRequest) -> HttpResponse:
     """The report form: a short first step, then optional details, in one page."""
     if not request.user.is_authenticated:
         if request.method == "POST":
-            draft = {
-                key: request.POST.getlist(key)
-                for key in request.POST
-                if key != "csrfmiddlewaretoken"
-            }
-            request.session[DRAFT_KEY] = draft
+            kept = _keep_draft(request)
             had_file = bool(request.FILES)
             messages.warning(
                 request,
-                "Your session had expired, so nothing was sent yet. Sign in again and your "
-                "report will be waiting exactly as you typed it"
-                + (" (attach the file again)." if had_file else "."),
+                (
+                    "Your session had expired, so nothing was sent yet. Sign in again and your "
+                    "report will be waiting exactly as you typed it"
+                    + (" (attach the file again)." if had_file else ".")
+                )
+                if kept
+                else "Your session had expired. Please sign in again to report.",
             )
             return redirect_to_login(reverse("breaches:report") + "?restore=1")
         return redirect_to_login(request.get_full_path())
 
     user: User = request.user  # type: ignore[assignment]
+    owner = signing.dumps(user.pk, salt=DRAFT_SALT)
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES)
-        formset = AffectedFormSet(request.POST, prefix="affected")
+        data = _with_valid_token(request.POST)
+        data = data.copy()
+        data["draft_owner"] = owner
+        form = ReportForm(data, request.FILES)
+        formset = AffectedFormSet(data, prefix="affected")
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             incident = incident_create(
@@ -98,13 +152,12 @@ def report_incident(request: HttpRequest) -> HttpResponse:
             return redirect(incident)
         status = 400
     else:
-        draft = request.session.pop(DRAFT_KEY, None) if request.GET.get("restore") else None
-        if draft:
-            data = QueryDict(mutable=True)
-            for key, values in draft.items():
-                data.setlist(key, values)
-            form = ReportForm(data)
-            formset = AffectedFormSet(data, prefix="affected")
+        # The draft stays until the report is sent: a reload does not lose it.
+        restored = _restored(request, user) if request.GET.get("restore") else None
+        if restored is not None:
+            restored["draft_owner"] = owner
+            form = ReportForm(_with_valid_token(restored))
+            formset = AffectedFormSet(restored, prefix="affected")
             messages.info(request, "Here is your report as you left it. Check it and send it.")
         else:
             form = ReportForm(
@@ -112,6 +165,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
                     "aware_at": _now_local(),
                     "business_unit": user.business_unit_id,
                     "submission_token": uuid.uuid4(),
+                    "draft_owner": owner,
                     "occurred_precision": Incident.OccurredPrecision.UNKNOWN,
                 }
             )

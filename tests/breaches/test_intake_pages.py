@@ -116,9 +116,15 @@ def test_a_double_submit_creates_one_incident(world: World, client: Client) -> N
     assert first["Location"] == second["Location"]
 
 
+def owned(client: Client, data: dict[str, Any]) -> dict[str, Any]:
+    """The form's hidden fields as the page gave them to this person."""
+    form = client.get("/incidents/new/").context["form"]
+    return {**data, "draft_owner": form.initial["draft_owner"]}
+
+
 def test_an_expired_session_keeps_everything_typed(world: World, client: Client) -> None:
     client.force_login(world.reporter)
-    data = form_data(world)
+    data = owned(client, form_data(world))
     Session.objects.all().delete()  # the session expires while the person is typing
 
     response = client.post("/incidents/new/", data)
@@ -129,6 +135,8 @@ def test_an_expired_session_keeps_everything_typed(world: World, client: Client)
     client.force_login(world.reporter)  # signing in again keeps the anonymous session's draft
     restored = client.get("/incidents/new/?restore=1")
     body = restored.content.decode()
+    # A reload does not lose it.
+    assert "Found out when" in client.get("/incidents/new/?restore=1").content.decode()
     assert 'value="Letter about a family group conference posted to an old address"' in body
     assert "Found out when the family rang." in body
     assert 'value="C-204816"' in body
@@ -136,14 +144,16 @@ def test_an_expired_session_keeps_everything_typed(world: World, client: Client)
     sent = client.post("/incidents/new/", data)
     assert sent.status_code == 302
     assert new_incidents().count() == 1
-    # The draft was used once and is gone.
+    # Sending it used the draft up.
     assert "Found out when" not in client.get("/incidents/new/?restore=1").content.decode()
 
 
 def test_the_draft_survives_a_real_login_form(world: World) -> None:
     client = Client()
-    data = form_data(world)
-    response = client.post("/incidents/new/", data)  # not signed in at all
+    client.force_login(world.reporter)
+    data = owned(client, form_data(world))
+    client.logout()
+    response = client.post("/incidents/new/", data)  # not signed in any more
     assert response.status_code == 302
     next_url = "/incidents/new/?restore=1"
     login_page = client.get(response["Location"])
@@ -242,3 +252,49 @@ def test_everyone_may_report(world: World, client: Client) -> None:
         )
         assert client.post("/incidents/new/", data).status_code == 302
     assert new_incidents().count() == 3
+
+
+def test_a_draft_is_given_back_only_to_its_owner(world: World) -> None:
+    client = Client()
+    client.force_login(world.reporter)
+    data = owned(client, form_data(world))
+    Session.objects.all().delete()
+    client.post("/incidents/new/", data)
+    client.force_login(world.reporter2)  # someone else signs in on the same browser
+    body = client.get("/incidents/new/?restore=1").content.decode()
+    assert "Found out when" not in body
+    client.force_login(world.reporter)
+    assert "Found out when" not in client.get("/incidents/new/?restore=1").content.decode()
+
+
+def test_an_anonymous_post_without_a_signed_owner_keeps_nothing(world: World) -> None:
+    client = Client()
+    response = client.post("/incidents/new/", form_data(world, draft_owner="forged"))
+    assert response.status_code == 302
+    assert "report_draft" not in client.session
+
+
+def test_a_missing_or_mangled_token_never_gets_the_form_stuck(world: World, client: Client) -> None:
+    client.force_login(world.reporter)
+    data = form_data(world, submission_token="not-a-uuid", channel="")
+    response = client.post("/incidents/new/", data)
+    assert response.status_code == 400
+    token = response.context["form"]["submission_token"].value()
+    assert uuid.UUID(str(token))
+    assert (
+        client.post(
+            "/incidents/new/", {**data, "channel": "post", "submission_token": ""}
+        ).status_code
+        == 302
+    )
+    assert new_incidents().count() == 1
+
+
+def test_the_same_token_with_different_content_is_a_new_report(
+    world: World, client: Client
+) -> None:
+    client.force_login(world.reporter)
+    data = form_data(world)
+    client.post("/incidents/new/", data)
+    client.post("/incidents/new/", {**data, "summary": "Letter about a family meeting, second one"})
+    assert new_incidents().count() == 2
