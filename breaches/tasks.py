@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from breaches.models import Incident
 from breaches.selectors import officers_for_incident
 
@@ -39,6 +40,13 @@ def _notify_officers(incident_id: int) -> int:
             return 0
         incident = Incident.objects.select_related("business_unit").get(pk=incident_id)
         recipients = [o.email for o in officers_for_incident(incident) if o.email]
+        if not recipients:
+            # No officer covers this unit: the chief privacy officer hears instead of nobody.
+            recipients = list(
+                User.objects.filter(
+                    role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
+                ).values_list("email", flat=True)
+            )
         if not recipients:
             return 0
         kind = incident.get_kind_display().lower()

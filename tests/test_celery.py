@@ -87,3 +87,42 @@ def test_a_task_is_not_sent_when_the_transaction_rolls_back(celery_worker: Worke
     text = "".join(p.read_text() for p in celery_worker.mail_dir.glob("*.log"))
     assert text.count("Subject:") == 1
     assert incident.reference in text
+
+
+def test_deadline_reminders_are_sent_once_by_a_real_worker(celery_worker: Worker) -> None:
+    from breaches.assessments import assessment_create
+    from breaches.models import DeadlineReminder
+    from breaches.tasks import send_deadline_reminders
+    from breaches.triage import parse_facts
+    from tests.breaches.triage.test_facts import VALID
+    from tests.factories import IncidentFactory
+
+    region = BusinessUnitFactory(code="region")
+    officer = UserFactory(
+        role=User.Role.PRIVACY_OFFICER, business_unit=region, assigned_units=[region]
+    )
+    incident = IncidentFactory(reporter=UserFactory(business_unit=region), business_unit=region)
+    # Aware 60 hours ago: 12 of the 72 hours are left, inside the 24-hour reminder window.
+    aware = (timezone.now() - timedelta(hours=60)).isoformat()
+    assessment_create(
+        incident=incident, facts=parse_facts({**VALID, "aware_at": aware}), actor=officer
+    )
+
+    # The scheduler may fire several times (or two beats overlap): one reminder, one e-mail.
+    for _ in range(3):
+        send_deadline_reminders.delay()
+    wait_for(lambda: DeadlineReminder.objects.exists(), what="the reminder row")
+    wait_for(lambda: celery_worker.log().count("succeeded") >= 3, what="all three runs to finish")
+    assert DeadlineReminder.objects.count() == 1
+    text = "".join(p.read_text() for p in celery_worker.mail_dir.glob("*.log"))
+    assert text.count("Subject:") == 1
+    assert "hours left to notify the regulator" in text
+    assert officer.email in text
+
+
+def test_beat_schedules_the_reminders() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]
+    assert entry["task"] == "breaches.tasks.send_deadline_reminders"
+    assert 0 < float(entry["schedule"]) <= 3600

@@ -188,7 +188,7 @@ class IncidentDetailsSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     individuals_affected_is_estimate = serializers.BooleanField(required=False)
     containment_steps = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     contained_at = SafeDateTimeField(required=False, allow_null=True)
-    affected = AffectedIndividualSerializer(many=True, required=False)
+    affected = AffectedIndividualSerializer(many=True, required=False, max_length=20)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current: Incident | None = self.context.get("incident")
