@@ -256,6 +256,8 @@ class ReportForm(DetailsMixin):
 class DetailsForm(DetailsMixin):
     """Add information to an open report (the same optional details)."""
 
+    draft_owner = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         self.aware_at_bound = incident.aware_at
         super().__init__(*args, **kwargs)
@@ -299,6 +301,7 @@ def affected_rows(formset: forms.BaseFormSet) -> list[tuple[str, str]]:
 
 
 class CommentForm(forms.Form):
+    draft_owner = forms.CharField(widget=forms.HiddenInput, required=False)
     body = forms.CharField(
         label="Comment",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from accounts.models import AccessEvent, User
+from breaches import kept_input
 from breaches.access import record_access
 from breaches.assessments import clock_for
 from breaches.forms import AttachmentForm, CommentForm
@@ -68,6 +69,22 @@ def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
     )
 
 
+def _comment_form(request: HttpRequest, incident: Incident, internal: bool) -> CommentForm:
+    """A fresh comment form, or the one the person was typing when their session expired."""
+    initial: dict[str, Any] = {
+        # Officers' notes default to internal: sharing with the reporter is a choice.
+        "visibility": "internal" if internal else "shared",
+        "draft_owner": kept_input.owner_token(request.user.pk),
+    }
+    if request.GET.get("restore"):
+        kept = kept_input.restore(request, f"comment:{incident.reference}", request.user.pk)
+        if kept is not None:
+            initial["body"] = kept.get("body", "")
+            if internal and kept.get("visibility"):
+                initial["visibility"] = kept["visibility"]
+    return CommentForm(initial=initial)
+
+
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One incident, its details, evidence and timeline; opening it writes an access event."""
@@ -93,9 +110,7 @@ def render_incident(
         "attachments": incident.attachments.select_related("uploaded_by"),
         "can_contribute": can_contribute(user, incident),
         "can_write_internal": internal,
-        # Officers' notes default to internal: sharing with the reporter is a choice.
-        "comment_form": comment_form
-        or CommentForm(initial={"visibility": "internal" if internal else "shared"}),
+        "comment_form": comment_form or _comment_form(request, incident, internal),
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
     }

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessEvent, User
+from breaches import kept_input
 from breaches.access import record_access
 from breaches.forms import (
     AffectedFormSet,
@@ -43,50 +43,14 @@ from breaches.services import (
 )
 
 DRAFT_KEY = "report_draft"
-DRAFT_SALT = "breaches.report-draft"
-DRAFT_MAX_AGE = 7 * 24 * 3600
-DRAFT_MAX_CHARS = 64_000
 
 
 def _scoped(request: HttpRequest) -> QuerySet[Incident]:
     return Incident.objects.visible_to(request.user)
 
 
-def _draft_fields() -> set[str]:
+def _report_fields() -> set[str]:
     return set(ReportForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"}
-
-
-def _keep_draft(request: HttpRequest) -> bool:
-    """Keep an anonymous submission for the person the form was shown to, if we know them."""
-    try:
-        owner = signing.loads(
-            request.POST.get("draft_owner", ""), salt=DRAFT_SALT, max_age=DRAFT_MAX_AGE
-        )
-    except signing.BadSignature:
-        return False
-    allowed = _draft_fields()
-    fields = {
-        key: request.POST.getlist(key)
-        for key in request.POST
-        if key in allowed or (key.startswith("affected-") and len(key) < 40)
-    }
-    if sum(len(v) for values in fields.values() for v in values) > DRAFT_MAX_CHARS:
-        return False
-    request.session[DRAFT_KEY] = {"owner": owner, "fields": fields}
-    return True
-
-
-def _restored(request: HttpRequest, user: User) -> QueryDict | None:
-    draft = request.session.get(DRAFT_KEY)
-    if not draft:
-        return None
-    if draft.get("owner") != user.pk:
-        request.session.pop(DRAFT_KEY, None)  # someone else's: never shown, not kept
-        return None
-    data = QueryDict(mutable=True)
-    for key, values in draft["fields"].items():
-        data.setlist(key, values)
-    return data
 
 
 def _with_valid_token(data: QueryDict) -> QueryDict:
@@ -103,7 +67,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
     """The report form: a short first step, then optional details, in one page."""
     if not request.user.is_authenticated:
         if request.method == "POST":
-            kept = _keep_draft(request)
+            kept = kept_input.keep(request, DRAFT_KEY, _report_fields(), ("affected-",))
             had_file = bool(request.FILES)
             messages.warning(
                 request,
@@ -119,7 +83,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
 
     user: User = request.user  # type: ignore[assignment]
-    owner = signing.dumps(user.pk, salt=DRAFT_SALT)
+    owner = kept_input.owner_token(user.pk)
     if request.method == "POST":
         data = _with_valid_token(request.POST)
         data = data.copy()
@@ -143,7 +107,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
             )
             if data.get("evidence") and not incident.attachments.exists():
                 attachment_add(incident=incident, uploaded_by=user, upload=data["evidence"])
-            request.session.pop(DRAFT_KEY, None)
+            kept_input.forget(request, DRAFT_KEY)
             messages.success(
                 request,
                 f"Thank you. Your report {incident.reference} has been sent to the privacy "
@@ -153,7 +117,9 @@ def report_incident(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         # The draft stays until the report is sent: a reload does not lose it.
-        restored = _restored(request, user) if request.GET.get("restore") else None
+        restored = (
+            kept_input.restore(request, DRAFT_KEY, user.pk) if request.GET.get("restore") else None
+        )
         if restored is not None:
             restored["draft_owner"] = owner
             form = ReportForm(_with_valid_token(restored))
@@ -188,9 +154,30 @@ def _now_local() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-@login_required
+def _expired(request: HttpRequest, key: str, allowed: set[str], back_to: str) -> HttpResponse:
+    """A form posted after the session expired: keep it for its owner, then ask them to sign in."""
+    kept = kept_input.keep(request, key, allowed, ("affected-",))
+    messages.warning(
+        request,
+        "Your session had expired, so nothing was saved yet. Sign in again and what you "
+        "typed will be waiting."
+        if kept
+        else "Your session had expired. Please sign in again.",
+    )
+    return redirect_to_login(back_to)
+
+
 def add_details(request: HttpRequest, reference: str) -> HttpResponse:
     """The reporter (while open) or an officer fills in or corrects the optional details."""
+    key = f"details:{reference}"
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            allowed = set(DetailsForm.base_fields) | {
+                "affected-TOTAL_FORMS",
+                "affected-INITIAL_FORMS",
+            }
+            return _expired(request, key, allowed, request.path + "?restore=1")
+        return redirect_to_login(request.get_full_path())
     incident = get_object_or_404(_scoped(request), reference=reference)
     if not can_contribute(request.user, incident):  # type: ignore[arg-type]
         raise Http404
@@ -209,6 +196,8 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
         "containment_steps": incident.containment_steps,
         "contained_at": incident.contained_at,
     }
+    owner = kept_input.owner_token(request.user.pk)
+    initial["draft_owner"] = owner
     if request.method == "POST":
         form = DetailsForm(request.POST, incident=incident, initial=initial)
         formset = AffectedFormSet(request.POST, prefix="affected")
@@ -225,12 +214,24 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
                 return redirect(incident)
+            kept_input.forget(request, key)
             messages.success(request, "Thank you: the information has been added.")
             return redirect(incident)
         status = 400
     else:
-        form = DetailsForm(incident=incident, initial=initial)
-        formset = AffectedFormSet(prefix="affected")
+        restored = (
+            kept_input.restore(request, key, request.user.pk)
+            if request.GET.get("restore")
+            else None
+        )
+        if restored is not None:
+            restored["draft_owner"] = owner
+            form = DetailsForm(restored, incident=incident, initial=initial)
+            formset = AffectedFormSet(restored, prefix="affected")
+            messages.info(request, "Here is what you typed. Check it and save it.")
+        else:
+            form = DetailsForm(incident=incident, initial=initial)
+            formset = AffectedFormSet(prefix="affected")
         status = 200
     return render(
         request,
@@ -240,9 +241,12 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    key = f"comment:{reference}"
+    if not request.user.is_authenticated:
+        back = reverse("breaches:incident-detail", kwargs={"reference": reference})
+        return _expired(request, key, {"body", "visibility"}, back + "?restore=1")
     incident = get_object_or_404(_scoped(request), reference=reference)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -257,6 +261,7 @@ def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:
+            kept_input.forget(request, key)
             messages.success(request, "Comment added.")
             return redirect(incident.get_absolute_url() + "#timeline-heading")
     from breaches.views.incidents import render_incident

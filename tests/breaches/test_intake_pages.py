@@ -298,3 +298,38 @@ def test_the_same_token_with_different_content_is_a_new_report(
     client.post("/incidents/new/", data)
     client.post("/incidents/new/", {**data, "summary": "Letter about a family meeting, second one"})
     assert new_incidents().count() == 2
+
+
+def test_a_comment_typed_when_the_session_expired_comes_back(world: World, client: Client) -> None:
+    client.force_login(world.reporter)
+    url = world.incident_a.get_absolute_url()
+    owner = client.get(url).context["comment_form"].initial["draft_owner"]
+    Session.objects.all().delete()
+    response = client.post(
+        f"{url}comments/", {"body": "The envelope was open too.", "draft_owner": owner}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert not Comment.objects.exists()
+    client.force_login(world.reporter)
+    page = client.get(f"{url}?restore=1")
+    assert page.context["comment_form"].initial["body"] == "The envelope was open too."
+    client.post(f"{url}comments/", {"body": "The envelope was open too."})
+    assert Comment.objects.get().body == "The envelope was open too."
+
+
+def test_details_typed_when_the_session_expired_come_back(world: World, client: Client) -> None:
+    client.force_login(world.reporter)
+    url = f"/incidents/{world.incident_a.reference}/details/"
+    owner = client.get(url).context["form"].initial["draft_owner"]
+    Session.objects.all().delete()
+    response = client.post(url, {"description": "It was the Tuesday post.", "draft_owner": owner,
+                                 "affected-TOTAL_FORMS": "1", "affected-INITIAL_FORMS": "0"})  # fmt: skip
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    client.force_login(world.reporter)
+    page = client.get(f"{url}?restore=1").content.decode()
+    assert "It was the Tuesday post." in page
+    client.post(url, {"description": "It was the Tuesday post.", "affected-TOTAL_FORMS": "1",
+                      "affected-INITIAL_FORMS": "0", "occurred_precision": "unknown"})  # fmt: skip
+    world.incident_a.refresh_from_db()
+    assert world.incident_a.description == "It was the Tuesday post."
