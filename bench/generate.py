@@ -150,6 +150,20 @@ NEAR_MISS_STATUSES = [
 ]
 
 
+HOT_INCIDENTS = 8
+LATE_STAGES = {Incident.Status.REMEDIATION, Incident.Status.CLOSED, Incident.Status.REOPENED}
+NORTHERN_HOT = ["akl-central", "manukau", "whangarei"]
+RECIPIENT_WEIGHTS = [
+    ("trusted_external", 5),
+    ("trusted_internal", 3),
+    ("unknown", 4),
+    ("none", 3),
+    ("public", 1),
+    ("malicious", 1),
+    ("person_posing_risk", 1),
+]
+
+
 @dataclass
 class Generated:
     units: dict[str, BusinessUnit]
@@ -266,6 +280,13 @@ def generate(
             channel = channels[i % len(channels)] if i < 40 else rng.choice(CAUSE_CHANNELS[cause])
             reported_at = start + timedelta(seconds=rng.random() * span)
             aware_at = reported_at - timedelta(hours=rng.uniform(0, 48))
+            hot = i < HOT_INCIDENTS
+            if hot:
+                # A few breaches of the last three days, so the demo has clocks running
+                # (and one or two already missed).
+                kind = Incident.Kind.BREACH
+                reported_at = now - timedelta(hours=rng.uniform(2, 80))
+                aware_at = reported_at - timedelta(hours=rng.uniform(0, 6))
             occurred_known = rng.random()
             if occurred_known < 0.6:
                 occurred_at, precision = aware_at - timedelta(hours=rng.uniform(0, 72)), "exact"
@@ -277,13 +298,21 @@ def generate(
             else:
                 occurred_at, precision = None, "unknown"
             age_days = (now - reported_at).days
+            if hot:
+                age_days = 0
             statuses = NEAR_MISS_STATUSES if kind == Incident.Kind.NEAR_MISS else BREACH_STATUSES
-            if age_days > 60:
-                status = Incident.Status.CLOSED if rng.random() < 0.85 else rng.choice(statuses)
+            if hot:
+                status = rng.choice([Incident.Status.TRIAGE, Incident.Status.ASSESSED])
+            elif age_days > 60:
+                # Old incidents are closed, or still being remediated (never still in triage).
+                late_stage = [s for s in statuses if s in LATE_STAGES]
+                status = Incident.Status.CLOSED if rng.random() < 0.85 else rng.choice(late_stage)
             else:
                 status = rng.choice(statuses)
             # The named demo reporters report a steady share, so their pages are lively.
-            if i % 23 == 0:
+            if hot:
+                reporter = rng.choice(staff_by_unit[units[rng.choice(NORTHERN_HOT)].pk])
+            elif i % 23 == 0:
                 reporter = users["reporter"]
             elif i % 29 == 0:
                 reporter = users["reporter2"]
@@ -326,7 +355,7 @@ def generate(
                     else None,
                     business_unit=unit,
                     reporter=reporter,
-                    is_restricted=rng.random() < 0.03,
+                    is_restricted=not hot and rng.random() < 0.03,
                     officers_notified_at=reported_at,
                 )
             )
@@ -355,6 +384,7 @@ def generate(
             _create_children(created, extras, users)
             if with_history:
                 _create_history(created, extras, now)
+            _create_triage(created, extras, users, now, rng)
         result.incidents += len(created)
 
     for year, last in year_counts.items():
@@ -418,3 +448,110 @@ def _create_history(created: list[Incident], extras: list[dict[str, Any]], now: 
                 )
             )
     historical.objects.bulk_create(records)
+
+
+def _create_triage(
+    created: list[Incident],
+    extras: list[dict[str, Any]],
+    users: dict[str, User],
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    """Assessments and decisions for incidents past "reported", as officers would have made.
+
+    The engine itself decides, from facts drawn to fit the incident; closed and later-stage
+    notifiable breaches were notified (most on time, some late).
+    """
+    from breaches.models import Assessment, Decision
+    from breaches.triage import assess, parse_facts
+
+    officers = {"northern": users["officer"], "central": users["officer2"]}
+    assessments: list[Assessment] = []
+    decided: list[tuple[Incident, Assessment]] = []
+    changed: list[Incident] = []
+    recipients = [r for r, w in RECIPIENT_WEIGHTS for _ in range(w)]
+    for incident, extra in zip(created, extras, strict=True):
+        if incident.status == Incident.Status.REPORTED:
+            continue
+        region = incident.business_unit.path.strip("/").split("/")[1]
+        officer = officers.get(region, users["cpo"])
+        facts = parse_facts(
+            {
+                "jurisdiction": "NZ",
+                "kind": incident.kind,
+                "breach_types": [str(t) for t in extra["breach_types"]],
+                "info_categories": [str(c) for c in extra["categories"]],
+                "individuals_affected": incident.individuals_affected or 1,
+                "vulnerable_individuals": rng.random() < 0.3,
+                "recipient": rng.choice(recipients),
+                "security_measures": "none",
+                "key_compromised": False,
+                "contained": "fully" if incident.contained_at else "not",
+                "harm_occurred": rng.random() < 0.1,
+                "harm_types": rng.sample(
+                    ["emotional", "physical", "financial"], rng.choice([0, 1])
+                ),
+                "backup_available": None,
+                "aware_at": timezone.localtime(incident.aware_at).isoformat(),
+            }
+        )
+        result = assess(facts)
+        assessed_at = min(incident.reported_at + timedelta(hours=rng.uniform(1, 20)), now)
+        assessment = Assessment(
+            incident=incident,
+            facts=facts.to_dict(),
+            result=result.to_dict(),
+            rule_set=result.rule_set,
+            jurisdiction=result.jurisdiction,
+            severity=result.severity,
+            notify_regulator=result.notify_regulator,
+            notify_individuals=result.notify_individuals,
+            regulator_deadline=result.regulator_deadline,
+            created_by=officer,
+            created_at=assessed_at,
+        )
+        assessments.append(assessment)
+        incident.severity = result.severity
+        incident.regulator_deadline = result.regulator_deadline
+        incident.jurisdiction = "NZ"
+        if incident.status not in {Incident.Status.TRIAGE, Incident.Status.ASSESSED}:
+            decided.append((incident, assessment))
+            notify = "yes" if result.notify_regulator == "yes" else "no"
+            incident.decision_notify_regulator = notify
+            if notify == "yes" and incident.kind == Incident.Kind.BREACH:
+                late = rng.random() < 0.15
+                hours = rng.uniform(74, 120) if late else rng.uniform(6, 70)
+                incident.regulator_notified_at = min(
+                    incident.aware_at + timedelta(hours=hours), now
+                )
+        changed.append(incident)
+    Assessment.objects.bulk_create(assessments)
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                incident=incident,
+                assessment=assessment,
+                notify_regulator=incident.decision_notify_regulator,
+                notify_individuals=incident.decision_notify_regulator,
+                rationale=""
+                if assessment.notify_regulator == incident.decision_notify_regulator
+                else "Weighed the recipient and the containment: decided as recorded.",
+                differs_from_recommendation=assessment.notify_regulator
+                != incident.decision_notify_regulator,
+                decided_by=assessment.created_by,
+                decided_at=min(assessment.created_at + timedelta(hours=2), now),
+            )
+            for incident, assessment in decided
+        ]
+    )
+    Incident.objects.bulk_update(
+        changed,
+        [
+            "severity",
+            "regulator_deadline",
+            "jurisdiction",
+            "decision_notify_regulator",
+            "regulator_notified_at",
+        ],
+        batch_size=1000,
+    )
