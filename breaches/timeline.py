@@ -106,7 +106,10 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
             ]
             if changes:
                 actor = str(record.history_user) if record.history_user else "System"
-                entries.append(TimelineEntry(record.history_date, actor, "changed", changes))
+                reason = record.history_change_reason if include_internal else ""
+                entries.append(
+                    TimelineEntry(record.history_date, actor, "changed", changes, text=reason or "")
+                )
         previous = record
 
     for model, attr in (

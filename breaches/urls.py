@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from breaches.views import intake, triage
+from breaches.views import intake, triage, workflow
 from breaches.views.incidents import MyReportsView, RegisterView, incident_detail
 
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("<ref:reference>/", incident_detail, name="incident-detail"),
     path("<ref:reference>/details/", intake.add_details, name="add-details"),
     path("<ref:reference>/triage/", triage.triage, name="triage"),
+    path("<ref:reference>/transition/", workflow.transition, name="transition"),
     path("<ref:reference>/triage/decision/", triage.decide, name="decide"),
     path("<ref:reference>/drafts/commissioner.pdf", triage.draft_regulator, name="draft-regulator"),
     path("<ref:reference>/drafts/letter.pdf", triage.draft_letter, name="draft-letter"),

@@ -24,6 +24,7 @@ from breaches.forms import AttachmentForm, CommentForm
 from breaches.models import Incident
 from breaches.permissions import can_contribute, can_use_register, can_write_internal
 from breaches.timeline import incident_timeline
+from breaches.workflow import available_transitions
 
 
 class RegisterView(LoginRequiredMixin, ListView):
@@ -113,5 +114,6 @@ def render_incident(
         "comment_form": comment_form or _comment_form(request, incident, internal),
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
+        "transitions": available_transitions(incident, user),
     }
     return render(request, "breaches/incident_detail.html", context, status=status)
