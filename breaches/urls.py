@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from breaches.views import intake, triage, workflow
-from breaches.views.incidents import MyReportsView, RegisterView, incident_detail
+from breaches.views.incidents import MyReportsView, RegisterView, export_csv, incident_detail
 
 
 class ReferenceConverter:
@@ -23,6 +23,7 @@ app_name = "breaches"
 urlpatterns = [
     path("", RegisterView.as_view(), name="register"),
     path("mine/", MyReportsView.as_view(), name="my-reports"),
+    path("export.csv", export_csv, name="export"),
     path("new/", intake.report_incident, name="report"),
     path("<ref:reference>/", incident_detail, name="incident-detail"),
     path("<ref:reference>/details/", intake.add_details, name="add-details"),

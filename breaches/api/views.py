@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -27,6 +28,7 @@ from breaches.api.serializers import (
     IncidentDetailsSerializer,
     IncidentListSerializer,
 )
+from breaches.filters import IncidentFilter
 from breaches.models import Attachment, Comment, Incident
 from breaches.permissions import can_contribute, can_write_internal
 from breaches.services import (
@@ -53,14 +55,18 @@ class IncidentViewSet(
 
     lookup_field = "reference"
     lookup_value_regex = r"PBR-\d{4}-\d{5}"
-    ordering_fields = ["reported_at", "aware_at", "reference", "status", "kind", "updated_at"]
-    ordering = ["-reported_at", "-id"]
-    filterset_fields = ["kind", "status", "channel"]
+    # Ordering is the FilterSet's own (?ordering=, explicit fields), the same as the page's.
+    filterset_class = IncidentFilter
+    filter_backends = [DjangoFilterBackend]
     http_method_names = ["get", "post", "patch", "head", "options"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Incident]:
-        queryset = Incident.objects.visible_to(self.request.user).with_list_columns()
+        queryset = (
+            Incident.objects.visible_to(self.request.user)
+            .with_list_columns()
+            .order_by("-reported_at", "-id")
+        )
         if self.action in {"retrieve", "partial_update"}:
             queryset = queryset.prefetch_related(
                 "affected", "breach_types", "information_categories"

@@ -6,20 +6,24 @@ outside it answers 404.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.generic import ListView
 
 from accounts.models import AccessEvent, User
 from breaches import kept_input
 from breaches.access import record_access
 from breaches.assessments import clock_for
+from breaches.exports import CSV_HEADER, csv_lines, csv_row
+from breaches.filters import IncidentFilter
 from breaches.forms import AttachmentForm, CommentForm
 from breaches.models import Incident
 from breaches.permissions import can_contribute, can_use_register, can_write_internal
@@ -27,8 +31,18 @@ from breaches.timeline import incident_timeline
 from breaches.workflow import available_transitions
 
 
+def register_queryset(request: HttpRequest) -> tuple[IncidentFilter, QuerySet[Incident]]:
+    """The register as filtered in the URL: the page and the CSV export read the same rows."""
+    base = Incident.objects.visible_to(request.user).with_list_columns()
+    filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    if not (filterset.is_bound and filterset.data.get("ordering")):
+        queryset = queryset.order_by("-reported_at", "-id")
+    return filterset, queryset
+
+
 class RegisterView(LoginRequiredMixin, ListView):
-    """Every incident the officer may see, newest first."""
+    """Every incident the officer may see, filtered and sorted as the URL says."""
 
     template_name = "breaches/register.html"
     context_object_name = "incidents"
@@ -42,7 +56,41 @@ class RegisterView(LoginRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Incident]:
-        return Incident.objects.visible_to(self.request.user).with_list_columns()
+        self.filterset, queryset = register_queryset(self.request)
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["query"] = params.urlencode()
+        sort_params = params.copy()
+        sort_params.pop("ordering", None)
+        context["sort_query"] = sort_params.urlencode()
+        context["ordering"] = self.request.GET.get("ordering", "")
+        return context
+
+
+@login_required
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Exactly the filtered register, streamed as CSV; the export is an access event."""
+    if not can_use_register(request.user):  # type: ignore[arg-type]
+        raise Http404
+    _filters, queryset = register_queryset(request)
+    record_access(
+        request,
+        action=AccessEvent.Action.EXPORT,
+        detail={"filters": {k: v for k, v in request.GET.lists() if k != "page"}},
+    )
+    rows = (csv_row(incident) for incident in queryset.iterator(chunk_size=500))
+    response = StreamingHttpResponse(
+        csv_lines(itertools.chain([CSV_HEADER], rows)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="register-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class MyReportsView(LoginRequiredMixin, ListView):

@@ -1,0 +1,125 @@
+"""The register's filters: one FilterSet for the page, the API list and the CSV export.
+
+It only ever narrows a queryset that already came from ``Incident.objects.visible_to``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import BusinessUnit
+from breaches.models import Incident, IncidentBreachType, Severity
+
+ORDERING = (
+    ("reported_at", "reported"),
+    ("aware_at", "aware"),
+    ("regulator_deadline", "deadline"),
+    ("reference", "reference"),
+    ("status", "status"),
+    ("kind", "kind"),
+    ("severity", "severity"),
+    ("business_unit__name", "unit"),
+    ("updated_at", "updated"),
+)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Reference or summary")
+    status = django_filters.MultipleChoiceFilter(choices=Incident.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Incident.Kind.choices)
+    business_unit = django_filters.ModelChoiceFilter(
+        queryset=BusinessUnit.objects.order_by("path"),
+        method="in_unit",
+        label="Business unit (and the units below it)",
+        to_field_name="code",
+    )
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    decision = django_filters.ChoiceFilter(
+        field_name="decision_notify_regulator",
+        choices=[("yes", "Notifiable"), ("no", "Not notifiable"), ("none", "Not decided")],
+        method="by_decision",
+        label="Notifiability decision",
+    )
+    cause = django_filters.ChoiceFilter(field_name="cause_category", choices=Incident.Cause.choices)
+    breach_type = django_filters.ChoiceFilter(
+        choices=IncidentBreachType.Type.choices, method="by_breach_type", label="Breach type"
+    )
+    channel = django_filters.ChoiceFilter(choices=Incident.Channel.choices)
+    aware_after = django_filters.DateFilter(field_name="aware_at", lookup_expr="date__gte")
+    aware_before = django_filters.DateFilter(field_name="aware_at", lookup_expr="date__lte")
+    reported_after = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte")
+    reported_before = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte")
+    deadline = django_filters.ChoiceFilter(
+        choices=[("soon", "Due soon"), ("missed", "Missed"), ("running", "Clock running")],
+        method="by_deadline",
+        label="Regulator deadline",
+    )
+    restricted = django_filters.BooleanFilter(field_name="is_restricted")
+    ordering = django_filters.OrderingFilter(fields=ORDERING)
+
+    class Meta:
+        model = Incident
+        fields = ["q", "status", "kind", "business_unit", "severity", "decision", "cause",
+                  "breach_type", "channel", "aware_after", "aware_before", "reported_after",
+                  "reported_before", "deadline", "restricted"]  # fmt: skip
+
+    def search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__icontains=value) | Q(summary__icontains=value))
+
+    def in_unit(
+        self, queryset: QuerySet[Incident], name: str, unit: BusinessUnit
+    ) -> QuerySet[Incident]:
+        return queryset.filter(business_unit__path__startswith=unit.path)
+
+    def by_decision(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        if value == "none":
+            return queryset.filter(decision_notify_regulator="")
+        return queryset.filter(decision_notify_regulator=value)
+
+    def by_breach_type(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        # A subquery, not a join: an incident is listed once however many types it has.
+        return queryset.filter(
+            pk__in=IncidentBreachType.objects.filter(breach_type=value).values("incident_id")
+        )
+
+    def by_deadline(
+        self, queryset: QuerySet[Incident], name: str, value: str
+    ) -> QuerySet[Incident]:
+        now = timezone.now()
+        running = queryset.filter(
+            kind=Incident.Kind.BREACH,
+            regulator_deadline__isnull=False,
+            regulator_notified_at__isnull=True,
+        ).exclude(decision_notify_regulator="no")
+        if value == "missed":
+            return running.filter(regulator_deadline__lte=now)
+        if value == "soon":
+            hours = max(settings.TRIAGE_REMINDER_HOURS, default=24)
+            return running.filter(
+                regulator_deadline__gt=now, regulator_deadline__lte=now + timedelta(hours=hours)
+            )
+        return running
+
+    @property
+    def active(self) -> dict[str, Any]:
+        """The filters in use (for the export's access event and the page's summary)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return (
+            {k: v for k, v in self.data.lists() if k in self.filters and any(x for x in v)}
+            if hasattr(self.data, "lists")
+            else {}
+        )
