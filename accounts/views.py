@@ -11,7 +11,7 @@ from accounts.models import User
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.is_officer:
-        return redirect("breaches:register")
+        return redirect("breaches:officer-home")
     if user.is_executive:
         return redirect("reporting:dashboard")
     if user.is_administrator:

@@ -28,6 +28,18 @@ def engine_options() -> dict[str, int]:
     return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
 
 
+def provisional_deadline(incident: Incident) -> datetime | None:
+    """The regulator clock from the moment of awareness, before any assessment (SPEC §4.3)."""
+    if incident.kind != Incident.Kind.BREACH:
+        return None
+    jurisdiction = incident.effective_jurisdiction()
+    if jurisdiction == "AU":
+        return incident.aware_at + timedelta(days=30)
+    if jurisdiction == "GDPR":
+        return incident.aware_at + timedelta(hours=72)
+    return incident.aware_at + timedelta(hours=settings.TRIAGE_NZ_TARGET_HOURS)
+
+
 def facts_from_incident(incident: Incident) -> dict[str, Any]:
     """The §4.1 facts as far as the report tells them; the officer completes the rest."""
     latest = incident.assessments.order_by("-created_at", "-id").first()

@@ -148,6 +148,10 @@ def _incident_create(
             ),
             *(AffectedIndividual(reference=ref, role=role) for ref, role in affected),
         ]
+        from breaches.assessments import provisional_deadline
+
+        # The clock starts at awareness, before anyone has assessed the report.
+        incident.regulator_deadline = provisional_deadline(incident)
         for row in [incident, *children]:
             row._history_user = reporter  # type: ignore[union-attr]
             if row is not incident:

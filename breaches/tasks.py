@@ -73,3 +73,11 @@ def send_deadline_reminders() -> int:
     from breaches.assessments import send_deadline_reminders as send
 
     return send()
+
+
+@shared_task(acks_late=True)
+def send_action_reminders() -> int:
+    """Remind owners of actions that fell due (run by beat; each reminder sent once)."""
+    from breaches.workspace import send_action_reminders as send
+
+    return send()

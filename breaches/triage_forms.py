@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from breaches.forms import DateTimeLocalInput, local_datetime_field
-from breaches.models import Decision, Incident
+from breaches.models import Decision, Incident, IncidentBreachType, IncidentInformationCategory
 from breaches.triage import Facts, FactsError, parse_facts
 from breaches.triage import facts as F
 
@@ -45,11 +45,11 @@ class FactsForm(forms.Form):
 
     jurisdiction = forms.ChoiceField(label="Law to apply", choices=Incident.Jurisdiction.choices)
     breach_types = forms.MultipleChoiceField(
-        label="What happened to the information", choices=_choices(F.BREACH_TYPES),
+        label="What happened to the information", choices=IncidentBreachType.Type.choices,
         widget=forms.CheckboxSelectMultiple, required=False,
     )  # fmt: skip
     info_categories = forms.MultipleChoiceField(
-        label="Information involved", choices=_choices(F.INFO_CATEGORIES),
+        label="Information involved", choices=IncidentInformationCategory.Category.choices,
         widget=forms.CheckboxSelectMultiple, required=False,
     )  # fmt: skip
     individuals_affected = forms.IntegerField(label="People affected", min_value=0)
@@ -85,6 +85,10 @@ class FactsForm(forms.Form):
         self.incident = incident
         super().__init__(*args, **kwargs)
         self.fields["aware_at"].widget = DateTimeLocalInput()
+        if incident.individuals_affected is None:
+            self.fields[
+                "individuals_affected"
+            ].help_text = "The report did not say how many: 1 is only a placeholder, check it."
         self.facts: Facts | None = None
 
     @classmethod

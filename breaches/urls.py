@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from breaches.views import intake, triage, workflow
+from breaches.views import intake, triage, workflow, workspace
 from breaches.views.incidents import MyReportsView, RegisterView, export_csv, incident_detail
 
 
@@ -24,11 +24,18 @@ urlpatterns = [
     path("", RegisterView.as_view(), name="register"),
     path("mine/", MyReportsView.as_view(), name="my-reports"),
     path("export.csv", export_csv, name="export"),
+    path("home/", workspace.officer_home, name="officer-home"),
+    path("actions/mine/", workspace.my_actions, name="my-actions"),
+    path("actions/<int:pk>/status/", workspace.set_action_status, name="action-status"),
     path("new/", intake.report_incident, name="report"),
     path("<ref:reference>/", incident_detail, name="incident-detail"),
     path("<ref:reference>/details/", intake.add_details, name="add-details"),
     path("<ref:reference>/triage/", triage.triage, name="triage"),
     path("<ref:reference>/transition/", workflow.transition, name="transition"),
+    path("<ref:reference>/notifications/", workspace.record_notification, name="notify"),
+    path("<ref:reference>/actions/", workspace.add_action, name="add-action"),
+    path("<ref:reference>/restriction/", workspace.restrict, name="restrict"),
+    path("<ref:reference>/access-log/", workspace.access_log, name="access-log"),
     path("<ref:reference>/triage/decision/", triage.decide, name="decide"),
     path("<ref:reference>/drafts/commissioner.pdf", triage.draft_regulator, name="draft-regulator"),
     path("<ref:reference>/drafts/letter.pdf", triage.draft_letter, name="draft-letter"),

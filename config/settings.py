@@ -278,6 +278,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "breaches.tasks.send_deadline_reminders",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),
     },
+    "action-reminders": {
+        "task": "breaches.tasks.send_action_reminders",
+        "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),
+    },
 }
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------

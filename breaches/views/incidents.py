@@ -24,7 +24,13 @@ from breaches.access import record_access
 from breaches.assessments import clock_for
 from breaches.exports import CSV_HEADER, csv_lines, csv_row
 from breaches.filters import IncidentFilter
-from breaches.forms import AttachmentForm, CommentForm
+from breaches.forms import (
+    ActionForm,
+    AttachmentForm,
+    CommentForm,
+    NotificationForm,
+    RestrictForm,
+)
 from breaches.models import Incident
 from breaches.permissions import can_contribute, can_use_register, can_write_internal
 from breaches.timeline import incident_timeline
@@ -163,5 +169,10 @@ def render_incident(
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
         "transitions": available_transitions(incident, user),
+        "actions": incident.actions.select_related("owner"),
+        "notifications": incident.notifications.select_related("recorded_by") if internal else [],
+        "notification_form": NotificationForm() if internal else None,
+        "action_form": ActionForm() if internal else None,
+        "restrict_form": RestrictForm() if user.is_chief_privacy_officer else None,
     }
     return render(request, "breaches/incident_detail.html", context, status=status)

@@ -10,16 +10,29 @@
   function refresh() {
     var data = new FormData(form);
     data.set("action", "preview");
-    fetch(form.action || window.location.pathname, {
+    // getAttribute: the form's buttons are named "action", which shadows form.action.
+    fetch(form.getAttribute("action") || window.location.pathname, {
       method: "POST",
       body: data,
       headers: { "X-Preview": "1", "X-CSRFToken": token },
       credentials: "same-origin"
     }).then(function (response) {
+      // 200: a recommendation; 400: the facts' problems. Anything else (an expired session, a
+      // server error) must not replace the panel with an error page.
+      if (response.status !== 200 && response.status !== 400) { throw new Error("" + response.status); }
       return response.text();
     }).then(function (html) {
       target.innerHTML = html;
-    }).catch(function () { /* keep the last recommendation on a network error */ });
+    }).catch(function () {
+      var note = document.getElementById("recommendation-stale");
+      if (!note) {
+        note = document.createElement("p");
+        note.id = "recommendation-stale";
+        note.className = "field-error";
+        note.textContent = "Could not update the recommendation: press \u201cUpdate recommendation\u201d.";
+        target.appendChild(note);
+      }
+    });
   }
   function schedule() {
     if (timer) { window.clearTimeout(timer); }

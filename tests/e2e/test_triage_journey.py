@@ -106,6 +106,15 @@ def download(page: Page, link: str, target: Path) -> Path:
     return target
 
 
+def fits_the_screen(page: Page) -> bool:
+    """No sideways scrolling: the document is no wider than the viewport."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+    )
+
+
 def pdf_pages(path: Path) -> list[str]:
     assert path.read_bytes().startswith(b"%PDF-")
     return [p.extract_text() or "" for p in PdfReader(path).pages]
@@ -193,12 +202,18 @@ def test_officer_assesses_disagrees_and_downloads_drafts(
     decision_form = page.locator("form[action$='/triage/decision/']")
     expect(decision_form.locator("input[name=notify_regulator][value=yes]")).to_be_checked()
     expect(decision_form.locator("input[name=notify_individuals][value=yes]")).to_be_checked()
+    expect(page.locator(".decision-guide")).to_contain_text("a rationale is required")
+    assert fits_the_screen(page)
     screenshot(page, f"triage-{viewport}-assessed")
 
     # 3. Disagree without a rationale: refused, the error beside the rationale field.
     decision_form.get_by_label("Not notifiable").check()
     decision_form.get_by_label("Do not notify individuals").check()
     assert click_and_wait(page, "Sign decision") == 400
+    # Said at the top (the field may be a long scroll away), and beside the field.
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Your decision was not signed")
+    expect(summary.get_by_role("link", name=re.compile("^Rationale"))).to_be_visible()
     field = page.locator("#field-rationale")
     expect(field).to_have_class(re.compile(r"has-error"))
     expect(field.locator(".field-error")).to_contain_text(RATIONALE_ERROR)
@@ -313,6 +328,28 @@ def test_triage_works_without_javascript(
     assert assessment.rule_set == RULE_SET
     assert assessment.severity == "critical"
     expect(page.locator(".clock")).to_contain_text("hours left")
+
+
+def test_facts_can_still_be_saved_after_a_refused_decision(
+    live_server: object, live_world: World, no_js_page: Page, viewport: str
+) -> None:
+    """The page a refused decision comes back on must not send the facts to the wrong place."""
+    page = no_js_page
+    incident = live_world.incident_a
+    login(page, live_server, "officer_a")
+    page.goto(triage_url(live_server, incident))
+    make_it_critical(page)
+    assert click_and_wait(page, "Save assessment") == 200
+    decision_form = page.locator("form[action$='/triage/decision/']")
+    decision_form.get_by_label("Not notifiable").check()
+    assert click_and_wait(page, "Sign decision") == 400  # no rationale
+
+    page.get_by_label("Children or people at risk are among them").check()
+    assert click_and_wait(page, "Save assessment") == 200
+    expect(page.locator(".messages")).to_contain_text("Assessment saved")
+    assert Assessment.objects.filter(incident=incident).count() == 2
+    latest = Assessment.objects.filter(incident=incident).latest("created_at", "id")
+    assert latest.facts["vulnerable_individuals"] is True
 
 
 # --- scope ------------------------------------------------------------------------------------

@@ -28,10 +28,10 @@ SECURITY_TEXT = {
 
 
 def harm_text(facts: Facts) -> str:
-    kinds = ", ".join(h.replace("_", " ") for h in facts.harm_types) or "not stated"
+    kinds = ", ".join(h.replace("_", " ") for h in facts.harm_types)
     if facts.harm_occurred:
-        return f"harm has already occurred ({kinds})"
-    return f"harm that may be caused: {kinds}"
+        return f"harm has already occurred ({kinds or 'its kind not stated'})"
+    return f"harm that may be caused: {kinds or 'not stated'}"
 
 
 def security_text(facts: Facts, score: Score) -> str:

@@ -52,7 +52,8 @@ def assess(facts: Facts, *, nz_target_hours: int = 72, **_: object) -> Result:
     reasons.append(Reason("s113(c)", harm_text(facts)))
     reasons.append(Reason("s113(d)", RECIPIENT_TEXT[facts.recipient]))
     reasons.append(Reason("s113(e)", security_text(facts, s)))
-    reasons.append(Reason("s113(f)", f"{facts.individuals_affected} people affected"))
+    people = facts.individuals_affected
+    reasons.append(Reason("s113(f)", f"{people} {'person' if people == 1 else 'people'} affected"))
 
     if facts.individuals_affected == 0:
         reasons.append(Reason("s112", "no individual's information is involved"))

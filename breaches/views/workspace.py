@@ -1,0 +1,204 @@
+"""The officer's workspace pages: notifications, actions, restriction, access log, home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessEvent, User
+from breaches.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.models import Action, Incident
+from breaches.permissions import handles
+from breaches.workspace import (
+    action_create,
+    action_set_status,
+    incident_restrict,
+    incident_unrestrict,
+    notification_record,
+)
+
+
+def _incident(request: HttpRequest, reference: str) -> Incident:
+    return get_object_or_404(
+        Incident.objects.visible_to(request.user).select_related("business_unit"),
+        reference=reference,
+    )
+
+
+def _flash_errors(request: HttpRequest, exc: ValidationError | PermissionDenied) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+        text = " ".join(m for ms in exc.message_dict.values() for m in ms)
+    else:
+        text = " ".join(getattr(exc, "messages", [str(exc)]))
+    messages.error(request, text)
+
+
+def _form_errors(request: HttpRequest, form: object) -> None:
+    errors = form.errors  # type: ignore[attr-defined]
+    messages.error(
+        request,
+        " ".join(
+            f"{form[name].label if name in form.fields else ''}: {e}"
+            for name, es in errors.items()
+            for e in es
+        ),  # type: ignore[index,attr-defined]
+    )
+
+
+@login_required
+@require_POST
+def record_notification(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(request, reference)
+    form = NotificationForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            notification_record(incident=incident, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except (ValidationError, PermissionDenied) as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, "Notification recorded.")
+    return redirect(incident.get_absolute_url() + "#notifications-heading")
+
+
+@login_required
+@require_POST
+def add_action(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(request, reference)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+    else:
+        try:
+            action_create(incident=incident, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except (ValidationError, PermissionDenied) as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, "Action added.")
+    return redirect(incident.get_absolute_url() + "#actions-heading")
+
+
+@login_required
+@require_POST
+def set_action_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    # Owners see their own actions; officers those of incidents they can see.
+    action = get_object_or_404(
+        Action.objects.select_related("incident__business_unit").filter(
+            Q(owner=user) | Q(incident__in=Incident.objects.visible_to(user))
+        ),
+        pk=pk,
+    )
+    status = request.POST.get("status", "")
+    if status not in Action.Status.values:
+        messages.error(request, "Choose open, done or cancelled.")
+    else:
+        try:
+            action_set_status(action=action, actor=user, status=status)
+        except PermissionDenied as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, f"Action marked {Action.Status(status).label.lower()}.")
+    return redirect(
+        (request.POST.get("next") == "mine" and "breaches:my-actions") or action.incident
+    )
+
+
+@login_required
+@require_POST
+def restrict(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(request, reference)
+    form = RestrictForm(request.POST)
+    lifting = request.POST.get("lift") == "1"
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(incident)
+    try:
+        if lifting:
+            incident_unrestrict(
+                incident=incident, actor=request.user, reason=form.cleaned_data["reason"]
+            )  # type: ignore[arg-type]
+        else:
+            incident_restrict(
+                incident=incident, actor=request.user,  # type: ignore[arg-type]
+                people=form.cleaned_data["people"], reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, "Restriction lifted." if lifting else "Incident restricted.")
+    return redirect(incident)
+
+
+@login_required
+def my_actions(request: HttpRequest) -> HttpResponse:
+    actions = (
+        Action.objects.filter(owner=request.user)
+        .select_related("incident")
+        .order_by("status", "due_date", "id")
+    )
+    return render(
+        request, "breaches/my_actions.html", {"actions": actions, "today": timezone.localdate()}
+    )
+
+
+@login_required
+def access_log(request: HttpRequest, reference: str) -> HttpResponse:
+    """Who opened, downloaded or exported this incident: for its officers only."""
+    incident = _incident(request, reference)
+    if not handles(request.user, incident):  # type: ignore[arg-type]
+        raise Http404
+    events = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
+    return render(request, "breaches/access_log.html", {"incident": incident, "events": events})
+
+
+@login_required
+def officer_home(request: HttpRequest) -> HttpResponse:
+    """What needs the officer now."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_officer:
+        raise Http404
+    mine = Incident.objects.visible_to(user).with_list_columns()
+    now = timezone.now()
+    deadlines = (
+        mine.filter(
+            kind=Incident.Kind.BREACH,
+            regulator_deadline__isnull=False,
+            regulator_notified_at__isnull=True,
+            status__in=Incident.OPEN_STATUSES,
+        )
+        .exclude(decision_notify_regulator="no")
+        .order_by("regulator_deadline")[:20]
+    )
+    new_reports = mine.filter(status=Incident.Status.REPORTED).order_by("-reported_at")[:20]
+    waiting = mine.filter(
+        status__in=[Incident.Status.TRIAGE, Incident.Status.ASSESSED, Incident.Status.REOPENED]
+    ).order_by("reported_at")[:20]
+    overdue = (
+        Action.objects.filter(
+            incident__in=mine, status=Action.Status.OPEN, due_date__lt=timezone.localdate()
+        )
+        .select_related("incident", "owner")
+        .order_by("due_date")[:20]
+    )
+    return render(
+        request,
+        "breaches/officer_home.html",
+        {
+            "deadlines": deadlines,
+            "new_reports": new_reports,
+            "waiting": waiting,
+            "overdue": overdue,
+            "now": now,
+            "soon": now + timedelta(hours=24),
+        },
+    )
