@@ -316,6 +316,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentKindEnum": "breaches.models.Incident.Kind",
+        "IncidentStatusEnum": "breaches.models.Incident.Status",
+        "ActionKindEnum": "breaches.models.Action.Kind",
+        "ActionStatusEnum": "breaches.models.Action.Status",
+    },
 }
 
 # --- the register's own settings --------------------------------------------------------------

@@ -126,3 +126,24 @@ def test_beat_schedules_the_reminders() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["deadline-reminders"]
     assert entry["task"] == "breaches.tasks.send_deadline_reminders"
     assert 0 < float(entry["schedule"]) <= 3600
+
+
+def test_action_reminders_are_sent_once_by_a_real_worker(celery_worker: Worker) -> None:
+    from breaches.tasks import send_action_reminders
+    from breaches.workspace import action_create
+    from tests.factories import IncidentFactory
+
+    region = BusinessUnitFactory(code="region")
+    officer = UserFactory(
+        role=User.Role.PRIVACY_OFFICER, business_unit=region, assigned_units=[region]
+    )
+    owner = UserFactory(business_unit=region)
+    incident = IncidentFactory(reporter=owner, business_unit=region)
+    action_create(incident=incident, actor=officer, title="Shred the old files", owner=owner, due_date=timezone.localdate())  # fmt: skip
+    for _ in range(3):
+        send_action_reminders.delay()
+    wait_for(lambda: celery_worker.log().count("send_action_reminders") >= 6, what="three runs")
+    wait_for(lambda: list(celery_worker.mail_dir.glob("*.log")), what="the e-mail")
+    text = "".join(p.read_text() for p in celery_worker.mail_dir.glob("*.log"))
+    assert text.count("Subject:") == 1
+    assert "Shred the old files" in text and owner.email in text

@@ -11,14 +11,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import BusinessUnit
+from accounts.models import AccessEvent, BusinessUnit, User
 from breaches.models import (
+    Action,
     AffectedIndividual,
     Attachment,
     Comment,
     Incident,
     IncidentBreachType,
     IncidentInformationCategory,
+    Notification,
 )
 from breaches.validation import (
     EARLIEST,
@@ -276,3 +278,45 @@ class AttachmentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer
         request = self.context.get("request")
         path = f"/api/v1/incidents/{obj.incident.reference}/attachments/{obj.pk}/"
         return request.build_absolute_uri(path) if request else path
+
+
+class NotificationSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    recipient = StrictChoiceField(choices=Notification.Recipient.choices)
+    method = StrictChoiceField(choices=Notification.Method.choices)
+    notified_at = SafeDateTimeField(required=False, allow_null=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "recipient", "method", "notified_at", "reference_number", "reason",
+                  "on_time", "recorded_by", "recorded_at"]  # fmt: skip
+        read_only_fields = ["id", "on_time", "recorded_by", "recorded_at"]
+
+
+class ActionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    kind = StrictChoiceField(choices=Action.Kind.choices, required=False)
+    owner = NoNulSlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True)
+    )
+    incident = serializers.CharField(source="incident.reference", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Action
+        fields = ["id", "incident", "kind", "title", "description", "owner", "due_date",
+                  "status", "is_overdue", "completed_at", "created_at"]  # fmt: skip
+        read_only_fields = ["id", "incident", "status", "is_overdue", "completed_at", "created_at"]
+
+
+class TransitionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    to = StrictChoiceField(choices=Incident.Status.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class AccessEventSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = AccessEvent
+        fields = ["at", "user", "action", "detail", "request_id"]
+        read_only_fields = fields

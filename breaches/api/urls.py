@@ -2,12 +2,13 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from breaches.api.triage import TriageAssessView
-from breaches.api.views import IncidentViewSet
+from breaches.api.views import IncidentViewSet, MyActionsView
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = [
     path("triage/assess/", TriageAssessView.as_view(), name="triage-assess"),
+    path("actions/mine/", MyActionsView.as_view(), name="my-actions"),
     *router.urls,
 ]

@@ -7,13 +7,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,16 +22,20 @@ from rest_framework.response import Response
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.api.serializers import (
+    AccessEventSerializer,
+    ActionSerializer,
     AttachmentSerializer,
     CommentSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentDetailsSerializer,
     IncidentListSerializer,
+    NotificationSerializer,
+    TransitionSerializer,
 )
 from breaches.filters import IncidentFilter
-from breaches.models import Attachment, Comment, Incident
-from breaches.permissions import can_contribute, can_write_internal
+from breaches.models import Action, Attachment, Comment, Incident
+from breaches.permissions import can_contribute, can_write_internal, handles
 from breaches.services import (
     DETAIL_FIELDS,
     attachment_add,
@@ -39,6 +44,8 @@ from breaches.services import (
     incident_create,
 )
 from breaches.views.intake import attachment_response
+from breaches.workflow import incident_transition
+from breaches.workspace import action_create, notification_record
 
 
 class IncidentViewSet(
@@ -80,6 +87,10 @@ class IncidentViewSet(
             "partial_update": IncidentDetailsSerializer,
             "comments": CommentSerializer,
             "attachments": AttachmentSerializer,
+            "notifications": NotificationSerializer,
+            "remediation_actions": ActionSerializer,
+            "transition": TransitionSerializer,
+            "access_log": AccessEventSerializer,
         }.get(self.action, IncidentListSerializer)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -223,6 +234,97 @@ class IncidentViewSet(
         incident = self.get_object()
         attachment = get_object_or_404(Attachment, pk=int(attachment_id), incident=incident)
         return attachment_response(request, attachment)
+
+    def _handled(self) -> Incident:
+        incident = self.get_object()
+        if not handles(self.request.user, incident):  # type: ignore[arg-type]
+            raise PermissionDenied("Only the incident's privacy officers can do this.")
+        return incident
+
+    @action(detail=True, methods=["get", "post"])
+    def notifications(
+        self, request: Request, reference: str | None = None, **kwargs: Any
+    ) -> Response:
+        """Notifications to the regulator and to individuals (officers of the incident)."""
+        incident = self._handled()
+        if request.method == "GET":
+            rows = incident.notifications.select_related("recorded_by")
+            return Response(NotificationSerializer(rows, many=True).data)
+        serializer = NotificationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            created = notification_record(
+                incident=incident, actor=request.user, **serializer.validated_data
+            )  # type: ignore[arg-type]
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(NotificationSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get", "post"], url_path="actions")
+    def remediation_actions(
+        self, request: Request, reference: str | None = None, **kwargs: Any
+    ) -> Response:
+        """Remediation and prevention actions of the incident."""
+        if request.method == "GET":
+            incident = self.get_object()
+            rows = incident.actions.select_related("owner", "incident")
+            return Response(ActionSerializer(rows, many=True).data)
+        incident = self._handled()
+        serializer = ActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            created = action_create(
+                incident=incident, actor=request.user, **serializer.validated_data
+            )  # type: ignore[arg-type]
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, reference: str | None = None, **kwargs: Any) -> Response:
+        """Move the incident along its workflow (officers of the incident)."""
+        incident = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            moved = incident_transition(
+                incident=incident,
+                actor=request.user,  # type: ignore[arg-type]
+                to=serializer.validated_data["to"],
+                reason=serializer.validated_data.get("reason", ""),
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response({"reference": moved.reference, "status": moved.status})
+
+    @action(detail=True, methods=["get"], url_path="access-log")
+    def access_log(self, request: Request, reference: str | None = None, **kwargs: Any) -> Response:
+        """Who opened, downloaded or exported this incident (officers of the incident)."""
+        incident = self.get_object()
+        if not handles(request.user, incident):  # type: ignore[arg-type]
+            raise Http404
+        rows = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
+        return Response(AccessEventSerializer(rows, many=True).data)
+
+
+class MyActionsView(ListAPIView):
+    """The signed-in person's own actions."""
+
+    serializer_class = ActionSerializer
+    queryset = Action.objects.none()  # for the schema; the real one is per person
+
+    def get_queryset(self) -> QuerySet[Action]:
+        if getattr(self, "swagger_fake_view", False):
+            return Action.objects.none()
+        return (
+            Action.objects.filter(owner=self.request.user)
+            .select_related("owner", "incident")
+            .order_by("due_date", "id")
+        )
 
 
 def _idempotency_key(request: Request) -> Any:
