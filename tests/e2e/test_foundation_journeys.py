@@ -27,6 +27,13 @@ def test_officer_signs_in_and_opens_an_incident_in_scope(
     page = phone_page
     login(page, live_server, "officer_a")
 
+    # Officers start on "what needs you now", then open the register.
+    expect(page).to_have_url(re.compile(r"/incidents/home/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you now")
+    expect(page.locator("main")).to_contain_text("Incident A")
+    screenshot(page, "officer-home")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Register", exact=True).click()
     expect(page).to_have_url(re.compile(r"/incidents/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Register")
     table = page.locator("table.incidents")
