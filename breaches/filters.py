@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BusinessUnit
-from breaches.models import Incident, IncidentBreachType, Severity
+from breaches.models import Action, Incident, IncidentBreachType, Severity
 
 ORDERING = (
     ("reported_at", "reported"),
@@ -61,13 +61,16 @@ class IncidentFilter(django_filters.FilterSet):
         label="Regulator deadline",
     )
     restricted = django_filters.BooleanFilter(field_name="is_restricted")
+    overdue_actions = django_filters.BooleanFilter(
+        method="by_overdue_actions", label="Has overdue actions"
+    )
     ordering = django_filters.OrderingFilter(fields=ORDERING)
 
     class Meta:
         model = Incident
         fields = ["q", "status", "kind", "business_unit", "severity", "decision", "cause",
                   "breach_type", "channel", "aware_after", "aware_before", "reported_after",
-                  "reported_before", "deadline", "restricted"]  # fmt: skip
+                  "reported_before", "deadline", "restricted", "overdue_actions"]  # fmt: skip
 
     def search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
         value = value.strip()[:100]
@@ -94,6 +97,14 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(
             pk__in=IncidentBreachType.objects.filter(breach_type=value).values("incident_id")
         )
+
+    def by_overdue_actions(
+        self, queryset: QuerySet[Incident], name: str, value: bool | None
+    ) -> QuerySet[Incident]:
+        overdue = Action.objects.filter(
+            status=Action.Status.OPEN, due_date__lt=timezone.localdate()
+        ).values("incident_id")
+        return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
     def by_deadline(
         self, queryset: QuerySet[Incident], name: str, value: str

@@ -65,7 +65,14 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def with_list_columns(self) -> IncidentQuerySet:
         """Join what a register row shows, so a page costs the same queries at any size."""
-        return self.select_related("business_unit", "reporter")
+        overdue = Action.objects.filter(
+            incident_id=OuterRef("pk"),
+            status=Action.Status.OPEN,
+            due_date__lt=timezone.localdate(),
+        )
+        return self.select_related("business_unit", "reporter").annotate(
+            has_overdue_actions=Exists(overdue)
+        )
 
 
 class ReferenceCounter(models.Model):

@@ -182,3 +182,15 @@ def test_queries_are_the_same_for_10_and_100_rows(world: World, settings, url: s
         return len(ctx.captured_queries)
 
     assert count(10) == count(100)
+
+
+def test_overdue_actions_filter_and_badge(varied: World) -> None:
+    from breaches.workspace import action_create
+
+    action_create(incident=varied.incident_b, actor=varied.cpo, title="Fix the mail merge", owner=varied.reporter2, due_date=timezone.localdate() - timedelta(days=2))  # fmt: skip
+    client = Client()
+    client.force_login(varied.cpo)
+    assert page_rows(client, "overdue_actions=true") == {"Incident B"}
+    assert api_rows(client, "overdue_actions=true") == {"Incident B"}
+    assert "Incident B" not in page_rows(client, "overdue_actions=false")
+    assert "Overdue action" in client.get("/incidents/?q=Incident B").content.decode()
