@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from accounts.client_ip import client_ip
 from accounts.models import AccessEvent
 from breaches.models import Incident
 
@@ -24,6 +25,6 @@ def record_access(
         incident=incident,
         detail=detail or {},
         path=request.get_full_path()[:500],
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         request_id=getattr(request, "request_id", ""),
     )
