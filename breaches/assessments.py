@@ -90,12 +90,14 @@ def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Asses
             regulator_deadline=result.regulator_deadline,
             created_by=actor,
         )
-        Incident.objects.filter(pk=incident.pk).update(
-            severity=result.severity,
-            regulator_deadline=result.regulator_deadline,
-            jurisdiction=result.jurisdiction,
-            updated_at=timezone.now(),
-        )
+        # Saved (not .update()), so the change is on the history with who made it.
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked.severity = result.severity
+        locked.regulator_deadline = result.regulator_deadline
+        locked.jurisdiction = result.jurisdiction
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = "assessed"  # type: ignore[attr-defined]
+        locked.save()
     return assessment
 
 
@@ -167,10 +169,19 @@ def decision_record(
             decided_by=actor,
             supersedes=previous,
         )
-        Incident.objects.filter(pk=incident.pk).update(
-            decision_notify_regulator=notify_regulator, updated_at=timezone.now()
-        )
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked.decision_notify_regulator = notify_regulator
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = "decision signed"  # type: ignore[attr-defined]
+        locked.save()
     return decision
+
+
+def clock_purpose(incident: Incident) -> str:
+    """What the deadline is for: AU's 30 days are to finish assessing (s26WH), not to notify."""
+    if incident.jurisdiction == "AU" and incident.decision_notify_regulator != "yes":
+        return "to finish assessing the breach (AU s26WH)"
+    return "to notify the regulator"
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,7 @@ class Clock:
     deadline: datetime
     left: timedelta
     state: str  # "ok", "soon", "missed", "stopped"
+    purpose: str = "to notify the regulator"
 
     @property
     def hours_left(self) -> int:
@@ -198,7 +210,7 @@ def clock_for(incident: Incident, now: datetime | None = None) -> Clock | None:
         state = "soon"
     else:
         state = "ok"
-    return Clock(incident.regulator_deadline, left, state)
+    return Clock(incident.regulator_deadline, left, state, clock_purpose(incident))
 
 
 def send_deadline_reminders(now: datetime | None = None) -> int:
@@ -238,7 +250,12 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
 
 
 def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> int:
-    recipients = [o.email for o in officers_for_incident(incident) if o.email]
+    if incident.is_restricted:
+        # Only the officers named on it (and the CPO, below) may hear about it.
+        named = incident.restricted_to.filter(role=User.Role.PRIVACY_OFFICER, is_active=True)
+        recipients = [o.email for o in named if o.email]
+    else:
+        recipients = [o.email for o in officers_for_incident(incident) if o.email]
     recipients += list(
         User.objects.filter(
             role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
@@ -254,7 +271,8 @@ def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> i
         subject = f"MISSED: notification deadline for {incident.reference} passed ({deadline_text})"
         body = "The deadline to notify the regulator has passed and no notification is recorded."
     else:
-        subject = f"{hours} hours left to notify the regulator about {incident.reference}"
+        left = max(0, int((incident.regulator_deadline - now).total_seconds() // 3600))
+        subject = f"{left} hours left {clock_purpose(incident)} for {incident.reference}"
         body = f"The deadline to notify the regulator is {deadline_text}."
     try:
         with transaction.atomic():

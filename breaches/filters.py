@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -16,14 +17,19 @@ from django.utils import timezone
 from accounts.models import BusinessUnit
 from breaches.models import Action, Incident, IncidentBreachType, Severity
 
+DATE = forms.DateInput(attrs={"type": "date"})
+# "Any" rather than django-filter's "Unknown" for the empty choice.
+YES_NO = django_filters.widgets.BooleanWidget()
+YES_NO.choices = (("", "Any"), ("true", "Yes"), ("false", "No"))
+
 ORDERING = (
     ("reported_at", "reported"),
     ("aware_at", "aware"),
     ("regulator_deadline", "deadline"),
     ("reference", "reference"),
-    ("status", "status"),
+    ("status_rank", "status"),
     ("kind", "kind"),
-    ("severity", "severity"),
+    ("severity_rank", "severity"),
     ("business_unit__name", "unit"),
     ("updated_at", "updated"),
 )
@@ -51,20 +57,41 @@ class IncidentFilter(django_filters.FilterSet):
         choices=IncidentBreachType.Type.choices, method="by_breach_type", label="Breach type"
     )
     channel = django_filters.ChoiceFilter(choices=Incident.Channel.choices)
-    aware_after = django_filters.DateFilter(field_name="aware_at", lookup_expr="date__gte")
-    aware_before = django_filters.DateFilter(field_name="aware_at", lookup_expr="date__lte")
-    reported_after = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__gte")
-    reported_before = django_filters.DateFilter(field_name="reported_at", lookup_expr="date__lte")
+    aware_after = django_filters.DateFilter(
+        field_name="aware_at", lookup_expr="date__gte", label="Aware on or after", widget=DATE
+    )
+    aware_before = django_filters.DateFilter(
+        field_name="aware_at", lookup_expr="date__lte", label="Aware on or before", widget=DATE
+    )
+    reported_after = django_filters.DateFilter(
+        field_name="reported_at", lookup_expr="date__gte", label="Reported on or after", widget=DATE
+    )
+    reported_before = django_filters.DateFilter(
+        field_name="reported_at",
+        lookup_expr="date__lte",
+        label="Reported on or before",
+        widget=DATE,
+    )
     deadline = django_filters.ChoiceFilter(
         choices=[("soon", "Due soon"), ("missed", "Missed"), ("running", "Clock running")],
         method="by_deadline",
         label="Regulator deadline",
     )
-    restricted = django_filters.BooleanFilter(field_name="is_restricted")
-    overdue_actions = django_filters.BooleanFilter(
-        method="by_overdue_actions", label="Has overdue actions"
+    restricted = django_filters.BooleanFilter(
+        field_name="is_restricted", label="Restricted", widget=YES_NO
     )
-    ordering = django_filters.OrderingFilter(fields=ORDERING)
+    overdue_actions = django_filters.BooleanFilter(
+        method="by_overdue_actions", label="Has overdue actions", widget=YES_NO
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=ORDERING, label="Sort by", empty_label="Newest first"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("kind", "decision", "cause", "breach_type", "channel", "deadline"):
+            self.filters[name].extra["empty_label"] = "Any"
+        self.filters["business_unit"].extra["empty_label"] = "All my units"
 
     class Meta:
         model = Incident

@@ -368,7 +368,14 @@ class ActionForm(forms.Form):
 class RestrictForm(forms.Form):
     people = forms.ModelMultipleChoiceField(
         label="Who may still see it",
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=User.objects.filter(
+            is_active=True,
+            role__in=[
+                User.Role.REPORTER,
+                User.Role.PRIVACY_OFFICER,
+                User.Role.CHIEF_PRIVACY_OFFICER,
+            ],
+        ).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The chief privacy officer always can. Name the reporter too if they should "

@@ -11,12 +11,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import BusinessUnit, HistoryContext, User, units_q
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNCERTAIN = "uncertain", "Uncertain: the officer must decide"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
@@ -70,8 +83,19 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             status=Action.Status.OPEN,
             due_date__lt=timezone.localdate(),
         )
+        # Severity and status sort in their own order, not alphabetically.
+        severity_rank = Case(
+            *[When(severity=s, then=Value(i)) for i, s in enumerate(Severity.values, start=1)],
+            default=Value(0),
+        )
+        status_rank = Case(
+            *[When(status=s, then=Value(i)) for i, s in enumerate(Incident.Status.values)],
+            default=Value(0),
+        )
         return self.select_related("business_unit", "reporter").annotate(
-            has_overdue_actions=Exists(overdue)
+            has_overdue_actions=Exists(overdue),
+            severity_rank=severity_rank,
+            status_rank=status_rank,
         )
 
 
@@ -188,7 +212,7 @@ class Incident(models.Model):
 
     # Kept in step with the latest assessment and decision by the triage services, so the
     # register can filter and sort on them without joins.
-    severity = models.CharField(max_length=16, blank=True, editable=False)
+    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True, editable=False)
     regulator_deadline = models.DateTimeField(null=True, blank=True, editable=False)
     decision_notify_regulator = models.CharField(max_length=8, blank=True, editable=False)
     # When the regulator was notified; set by the notification service (the clock stops).
@@ -391,19 +415,6 @@ class Attachment(models.Model):
             "breaches:attachment-download",
             kwargs={"reference": self.incident.reference, "pk": self.pk},
         )
-
-
-class Answer(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    UNCERTAIN = "uncertain", "Uncertain: the officer must decide"
-
-
-class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
 
 
 class Assessment(models.Model):

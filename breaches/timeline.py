@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from breaches.models import (
     AffectedIndividual,
     Attachment,
@@ -191,5 +193,23 @@ def incident_timeline(incident: Incident, *, include_internal: bool) -> list[Tim
                     internal=True,
                 )
             )
+        for n in incident.notifications.select_related("recorded_by"):
+            text = f"{n.get_recipient_display()}: {n.get_method_display()}"
+            if n.notified_at:
+                text += f", {timezone.localtime(n.notified_at):%d %b %Y %H:%M}"
+            if n.on_time is not None:
+                text += " (on time)" if n.on_time else " (late)"
+            if n.reason:
+                text += f"\n{n.reason}"
+            entries.append(
+                TimelineEntry(n.recorded_at, str(n.recorded_by), "recorded a notification",
+                              text=text, kind="notification", internal=True)
+            )  # fmt: skip
+        for a in incident.actions.select_related("created_by", "owner"):
+            entries.append(
+                TimelineEntry(a.created_at, str(a.created_by), "added an action",
+                              text=f"{a.title} — {a.owner}, due {a.due_date:%d %b %Y}",
+                              kind="action", internal=True)
+            )  # fmt: skip
     entries.sort(key=lambda e: e.at)
     return entries

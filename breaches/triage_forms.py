@@ -52,7 +52,9 @@ class FactsForm(forms.Form):
         label="Information involved", choices=IncidentInformationCategory.Category.choices,
         widget=forms.CheckboxSelectMultiple, required=False,
     )  # fmt: skip
-    individuals_affected = forms.IntegerField(label="People affected", min_value=0)
+    individuals_affected = forms.IntegerField(
+        label="People affected", min_value=0, max_value=10_000_000
+    )
     vulnerable_individuals = forms.BooleanField(
         label="Children or people at risk are among them", required=False
     )
@@ -85,6 +87,12 @@ class FactsForm(forms.Form):
         self.incident = incident
         super().__init__(*args, **kwargs)
         self.fields["aware_at"].widget = DateTimeLocalInput()
+        # The clock starts when the agency became aware: that is the incident's own fact, changed
+        # (with history) on the incident, never quietly here.
+        self.fields["aware_at"].disabled = True
+        self.fields["aware_at"].initial = timezone.localtime(incident.aware_at)
+        self.fields["aware_at"].help_text = "From the incident; it starts the clock."
+        self.fields["individuals_affected"].max_value = 10_000_000
         if incident.individuals_affected is None:
             self.fields[
                 "individuals_affected"

@@ -42,6 +42,18 @@ def _decided_to_notify(incident: Incident) -> str | None:
     return None
 
 
+def _notified_if_notifiable(incident: Incident) -> str | None:
+    """A breach decided notifiable leaves notifying only once the regulator was notified (or
+    a reason for not notifying or delaying is recorded)."""
+    if incident.kind != K.BREACH or incident.decision_notify_regulator != "yes":
+        return None
+    if incident.regulator_notified_at is not None:
+        return None
+    if incident.notifications.filter(recipient="regulator", method="not_notified").exists():
+        return None
+    return "Record the notification to the regulator (or why not) first."
+
+
 @dataclass(frozen=True)
 class Transition:
     source: str
@@ -55,9 +67,14 @@ BREACH_TRANSITIONS = [
     Transition(S.REPORTED, S.TRIAGE, "Start triage"),
     Transition(S.TRIAGE, S.ASSESSED, "Mark assessed", _has_assessment),
     Transition(S.ASSESSED, S.NOTIFYING, "Start notifying", _decided_to_notify),
-    Transition(S.ASSESSED, S.REMEDIATION, "Move to remediation", _has_decision),
-    Transition(S.NOTIFYING, S.REMEDIATION, "Move to remediation"),
-    Transition(S.REMEDIATION, S.CLOSED, "Close"),
+    Transition(
+        S.ASSESSED,
+        S.REMEDIATION,
+        "Move to remediation",
+        lambda i: _has_decision(i) or _notified_if_notifiable(i),
+    ),
+    Transition(S.NOTIFYING, S.REMEDIATION, "Move to remediation", _notified_if_notifiable),
+    Transition(S.REMEDIATION, S.CLOSED, "Close", _notified_if_notifiable),
     Transition(S.CLOSED, S.REOPENED, "Reopen"),
     Transition(S.REOPENED, S.TRIAGE, "Back to triage"),
     Transition(S.REOPENED, S.REMEDIATION, "Back to remediation"),
@@ -117,6 +134,7 @@ def incident_transition(*, incident: Incident, to: str, actor: User, reason: str
         blocked = transition.precondition(locked) if transition.precondition else None
         if blocked:
             raise ValidationError({"to": blocked})
+        reason = reason.replace("\x00", "")
         if to == S.REOPENED and not reason.strip():
             raise ValidationError({"reason": "Say why the incident is being reopened."})
         locked.status = to

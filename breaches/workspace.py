@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +51,8 @@ def notification_record(
         errors["notified_at"] = "Say when they were notified."
     elif in_future(notified_at) or too_early(notified_at):
         errors["notified_at"] = "That date cannot be right: check it."
+    elif notified_at < incident.aware_at - timedelta(days=1):
+        errors["notified_at"] = "That is before the agency became aware of the breach."
     if incident.kind == Incident.Kind.NEAR_MISS and not not_notified:
         errors["method"] = "A near miss is never notifiable."
     if errors:
@@ -103,6 +105,8 @@ def action_create(
 ) -> Action:
     if not title.strip():
         raise ValidationError({"title": "Say what needs doing."})
+    if not (date(2000, 1, 1) <= due_date <= date(2100, 1, 1)):
+        raise ValidationError({"due_date": "That date cannot be right: check the year."})
     if not owner.is_active:
         raise ValidationError({"owner": "Choose someone who still works here."})
     with transaction.atomic():
@@ -125,7 +129,12 @@ def action_set_status(*, action: Action, actor: User, status: str) -> Action:
     """The owner marks their action done; the incident's officers may also cancel or reopen."""
     incident = action.incident
     is_handler = handles(actor, incident)
-    if not (is_handler or (action.owner_id == actor.pk and status == Action.Status.DONE)):
+    owner_done = (
+        action.owner_id == actor.pk
+        and status == Action.Status.DONE
+        and action.status == Action.Status.OPEN
+    )
+    if not (is_handler or owner_done):
         raise PermissionDenied("Only the action's owner or the incident's officers can do this.")
     with transaction.atomic():
         locked = Action.objects.select_for_update().get(pk=action.pk)
@@ -171,6 +180,8 @@ def incident_restrict(
         raise PermissionDenied("Only the chief privacy officer restricts incidents.")
     named = list(people)
     errors = {}
+    if any(p.role in {User.Role.EXECUTIVE, User.Role.ADMINISTRATOR} for p in named):
+        errors["people"] = "Executives and administrators do not see incident details (SPEC §3)."
     if not reason.strip():
         errors["reason"] = "Say why the incident is restricted."
     if not named:

@@ -64,9 +64,10 @@ MATRIX: list[Row] = [
     (
         "api: actions A",
         lambda w: f"/api/v1/incidents/{w.incident_a.reference}/actions/",
-        A_SCOPE,
+        {"officer_a", "cpo"},
         404,
         401,
+        {"reporter": 403},
     ),
     (
         "api: notifications A",

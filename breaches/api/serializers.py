@@ -295,8 +295,11 @@ class NotificationSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializ
 
 class ActionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     kind = StrictChoiceField(choices=Action.Kind.choices, required=False)
+    # A plain text input in the browsable API: never a drop-down of every member of staff.
     owner = NoNulSlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True)
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        style={"base_template": "input.html"},
     )
     incident = serializers.CharField(source="incident.reference", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)

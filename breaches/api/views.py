@@ -268,7 +268,7 @@ class IncidentViewSet(
     ) -> Response:
         """Remediation and prevention actions of the incident."""
         if request.method == "GET":
-            incident = self.get_object()
+            incident = self._handled()
             rows = incident.actions.select_related("owner", "incident")
             return Response(ActionSerializer(rows, many=True).data)
         incident = self._handled()

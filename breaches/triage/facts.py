@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 JURISDICTIONS = ("NZ", "GDPR", "AU")
@@ -82,6 +82,11 @@ REQUIRED = (
     "contained",
     "aware_at",
 )
+
+
+# Far enough from the limits of date arithmetic that adding a deadline can never overflow.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class FactsError(ValueError):
@@ -189,7 +194,13 @@ def parse_facts(data: Any, *, default_jurisdiction: str = "NZ") -> Facts:
             aware_at = datetime.fromisoformat(aware_raw) if isinstance(aware_raw, str) else None
         except ValueError:
             aware_at = None
-        if aware_at is None or aware_at.tzinfo is None:
+        if (
+            aware_at is not None
+            and aware_at.tzinfo is not None
+            and not (EARLIEST <= aware_at <= LATEST)
+        ):
+            errors["aware_at"] = f"{aware_raw!r} is not allowed; a date between 1990 and 2100"
+        elif aware_at is None or aware_at.tzinfo is None:
             errors["aware_at"] = (
                 f"{aware_raw!r} is not allowed; an ISO 8601 date and time with an offset, "
                 "e.g. 2026-03-02T09:30:00+13:00"

@@ -97,6 +97,11 @@ def encryption_holds(facts: Facts) -> bool:
     return facts.security_measures in {"encrypted", "pseudonymised"} and not facts.key_compromised
 
 
+def unintelligible(facts: Facts) -> bool:
+    """Encrypted with the key safe: unintelligible to whoever holds it (pseudonymised is not)."""
+    return facts.security_measures == "encrypted" and not facts.key_compromised
+
+
 def score(facts: Facts) -> Score:
     sensitivity = max((SENSITIVITY[c] for c in facts.info_categories), default=1)
     # Several highly sensitive kinds together (e.g. care and protection plus a location) are
@@ -120,12 +125,9 @@ def score(facts: Facts) -> Score:
         mitigation += 3
     elif facts.security_measures == "password_protected" and not facts.key_compromised:
         mitigation += 1
-    disclosed = set(facts.breach_types) & {"unauthorised_access", "unauthorised_disclosure"}
-    if availability and not disclosed and facts.backup_available is True:
-        mitigation += 1
 
     total = max(0, sensitivity + scale + vulnerable + harm + exposure - mitigation)
-    if holds and facts.security_measures == "encrypted":
+    if holds and facts.security_measures == "encrypted" and not facts.harm_occurred:
         # Unintelligible to whoever holds it: however much there was, harm is unlikely.
         total = min(total, 3)
     return Score(total, sensitivity, scale, exposure, harm, mitigation, holds)

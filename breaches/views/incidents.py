@@ -7,6 +7,7 @@ outside it answers 404.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import ListView
 
+from accounts.client_ip import client_ip
 from accounts.models import AccessEvent, User
 from breaches import kept_input
 from breaches.access import record_access
@@ -41,7 +43,10 @@ def register_queryset(request: HttpRequest) -> tuple[IncidentFilter, QuerySet[In
     """The register as filtered in the URL: the page and the CSV export read the same rows."""
     base = Incident.objects.visible_to(request.user).with_list_columns()
     filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    if filterset.is_bound and not filterset.is_valid():
+        # A bad filter shows (and exports) nothing, with the errors, rather than everything.
+        return filterset, base.none()
+    queryset = filterset.qs if filterset.is_bound else base
     if not (filterset.is_bound and filterset.data.get("ordering")):
         queryset = queryset.order_by("-reported_at", "-id")
     return filterset, queryset
@@ -75,21 +80,52 @@ class RegisterView(LoginRequiredMixin, ListView):
         sort_params.pop("ordering", None)
         context["sort_query"] = sort_params.urlencode()
         context["ordering"] = self.request.GET.get("ordering", "")
+        form = self.filterset.form
+        context["active_filters"] = [
+            form[name].label
+            for name, values in self.request.GET.lists()
+            if name in form.fields and name != "ordering" and any(values)
+        ]
         return context
 
 
+def logged_rows(
+    request: HttpRequest, queryset: QuerySet[Incident], filters: dict[str, list[str]]
+) -> Iterator[list[str]]:
+    """CSV rows, writing as it goes one access event per exported incident, so each
+    incident's access log shows the exports that contained it."""
+    detail = {"export": True, "filters": filters}
+    request_id = getattr(request, "request_id", "")
+    ip = client_ip(request)
+    rows = queryset.iterator(chunk_size=500)
+    while chunk := list(itertools.islice(rows, 500)):
+        # Logged before the rows leave: a client that stops reading was still logged.
+        AccessEvent.objects.bulk_create(
+            AccessEvent(
+                user=request.user, action=AccessEvent.Action.EXPORT, incident=incident,
+                detail=detail, path=request.path, ip_address=ip, request_id=request_id,
+            )
+            for incident in chunk
+        )  # fmt: skip
+        yield from (csv_row(incident) for incident in chunk)
+
+
 @login_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Exactly the filtered register, streamed as CSV; the export is an access event."""
     if not can_use_register(request.user):  # type: ignore[arg-type]
         raise Http404
-    _filters, queryset = register_queryset(request)
-    record_access(
-        request,
-        action=AccessEvent.Action.EXPORT,
-        detail={"filters": {k: v for k, v in request.GET.lists() if k != "page"}},
-    )
-    rows = (csv_row(incident) for incident in queryset.iterator(chunk_size=500))
+    filterset, queryset = register_queryset(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(
+            "Invalid filters: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = {k: v for k, v in request.GET.lists() if k != "page" and any(v)}
+    record_access(request, action=AccessEvent.Action.EXPORT, detail={"filters": filters})
+    rows = logged_rows(request, queryset, filters)
     response = StreamingHttpResponse(
         csv_lines(itertools.chain([CSV_HEADER], rows)), content_type="text/csv; charset=utf-8"
     )

@@ -19,7 +19,7 @@ from breaches.assessments import (
     facts_from_incident,
     run_engine,
 )
-from breaches.models import Assessment, Incident
+from breaches.models import Incident
 from breaches.permissions import handles
 from breaches.triage import parse_facts
 from breaches.triage_forms import DecisionForm, FactsForm
@@ -115,11 +115,14 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        assessment = Assessment.objects.filter(
-            incident=incident, pk=form.cleaned_data["assessment"]
-        ).first()
-        if assessment is None:
+        latest = incident.assessments.order_by("-created_at", "-id").first()
+        assessment = latest if latest and latest.pk == form.cleaned_data["assessment"] else None
+        if latest is None:
             form.add_error(None, "Assess the incident before deciding.")
+        elif assessment is None:
+            form.add_error(
+                None, "The incident has been reassessed since this page was opened: reload it."
+            )
         else:
             try:
                 decision_record(

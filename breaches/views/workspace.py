@@ -108,9 +108,12 @@ def set_action_status(request: HttpRequest, pk: int) -> HttpResponse:
             _flash_errors(request, exc)
         else:
             messages.success(request, f"Action marked {Action.Status(status).label.lower()}.")
-    return redirect(
-        (request.POST.get("next") == "mine" and "breaches:my-actions") or action.incident
-    )
+    if (
+        request.POST.get("next") == "mine"
+        or not Incident.objects.visible_to(user).filter(pk=action.incident_id).exists()
+    ):
+        return redirect("breaches:my-actions")
+    return redirect(action.incident)
 
 
 @login_required

@@ -145,9 +145,19 @@ def test_the_export_is_logged_with_its_filters_and_executives_get_none(varied: W
     client = Client()
     client.force_login(varied.officer_a)
     csv_rows(client, "kind=near_miss")
-    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
+    event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT, incident__isnull=True)
     assert event.user == varied.officer_a
     assert event.detail["filters"] == {"kind": ["near_miss"]}
+    # Each exported incident's own access log shows the export that contained it.
+    per_incident = AccessEvent.objects.filter(
+        action=AccessEvent.Action.EXPORT, incident__isnull=False
+    )
+    assert [e.incident.summary for e in per_incident] == ["Fax to wrong number"]
+    client.force_login(varied.officer_a)
+    log = client.get(
+        f"/incidents/{per_incident[0].incident.reference}/access-log/"
+    ).content.decode()
+    assert "In a CSV export" in log
     for persona in ["executive", "reporter", "admin"]:
         client.force_login(varied.persona(persona))
         assert client.get("/incidents/export.csv").status_code == 404
@@ -194,3 +204,17 @@ def test_overdue_actions_filter_and_badge(varied: World) -> None:
     assert api_rows(client, "overdue_actions=true") == {"Incident B"}
     assert "Incident B" not in page_rows(client, "overdue_actions=false")
     assert "Overdue action" in client.get("/incidents/?q=Incident B").content.decode()
+
+
+def test_severity_sorts_by_seriousness_not_alphabet(varied: World) -> None:
+    Incident.objects.filter(summary="Fax to wrong number").update(severity="critical")
+    client = Client()
+    client.force_login(varied.cpo)
+    rows = [i.severity for i in client.get("/incidents/?ordering=-severity").context["incidents"]]
+    ranked = [s for s in rows if s]
+    assert ranked == ["critical", "high", "low"]
+    api = [
+        r["reference"]
+        for r in client.get("/api/v1/incidents/?ordering=-severity").json()["results"]
+    ]
+    assert len(api) == len(rows)

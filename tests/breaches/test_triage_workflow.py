@@ -263,7 +263,7 @@ def test_reminders_are_sent_once_before_and_once_when_missed(world: World) -> No
     ]
     assert len(mail.outbox) == 2
     assert world.officer_a.email in mail.outbox[0].to and world.cpo.email in mail.outbox[0].to
-    assert "24 hours left" in mail.outbox[0].subject
+    assert "hours left to notify the regulator" in mail.outbox[0].subject
     assert mail.outbox[1].subject.startswith("MISSED")
     assert "Incident A" not in mail.outbox[0].body  # no content in e-mails
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from breaches.assessments import assessment_create, decision_record
 from breaches.models import Incident
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 S = Incident.Status
 
 
-def prepare(world: World, kind: str, status: str, *, notify: str = "yes") -> Incident:
+def prepare(
+    world: World, kind: str, status: str, *, notify: str = "yes", notified: bool = True
+) -> Incident:
     """Incident A as a ``kind`` in ``status``, with whatever its preconditions need."""
     Incident.objects.filter(pk=world.incident_a.pk).update(kind=kind, status=S.TRIAGE)
     incident = Incident.objects.get(pk=world.incident_a.pk)
@@ -30,7 +33,10 @@ def prepare(world: World, kind: str, status: str, *, notify: str = "yes") -> Inc
             notify_regulator=notify, notify_individuals=notify,
             rationale="" if notify == "yes" else "Recovered unread.",
         )  # fmt: skip
-    Incident.objects.filter(pk=incident.pk).update(status=status)
+    Incident.objects.filter(pk=incident.pk).update(
+        status=status,
+        regulator_notified_at=timezone.now() if notified and notify == "yes" else None,
+    )
     return Incident.objects.get(pk=incident.pk)
 
 
@@ -136,3 +142,16 @@ def test_the_page_refuses_with_a_message_and_no_500(world: World) -> None:
     assert Incident.objects.get(pk=world.incident_a.pk).status == S.TRIAGE
     client.force_login(world.reporter2)
     assert client.post(url, {"to": "assessed"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [(S.ASSESSED, S.REMEDIATION), (S.NOTIFYING, S.REMEDIATION), (S.REMEDIATION, S.CLOSED)],
+)
+def test_a_notifiable_breach_cannot_move_on_unnotified(
+    world: World, source: str, target: str
+) -> None:
+    incident = prepare(world, Incident.Kind.BREACH, source, notified=False)
+    with pytest.raises(ValidationError) as caught:
+        incident_transition(incident=incident, to=target, actor=world.officer_a)
+    assert "Record the notification" in caught.value.message_dict["to"][0]

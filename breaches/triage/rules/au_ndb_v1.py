@@ -44,9 +44,11 @@ def assess(facts: Facts, **_: object) -> Result:
         return Result(JURISDICTION, severity(s.total), "no", "no", deadline, ID, reasons)
 
     covered = set(facts.breach_types) & COVERED
+    kinds = ", ".join(c.replace("_", " ") for c in facts.info_categories) or "not stated"
+    reasons.append(Reason("s26WG(a)", f"the kinds of information: {kinds}"))
     reasons.append(
         Reason(
-            "s26WG(a)",
+            "s26WG(b)",
             sensitive_finding(facts) or "the information is not of an especially sensitive kind",
         )
     )

@@ -21,7 +21,7 @@ from breaches.triage.rules.common import (
     harm_text,
     security_text,
 )
-from breaches.triage.scoring import answer, score, sensitive_finding, severity
+from breaches.triage.scoring import answer, score, sensitive_finding, severity, unintelligible
 
 ID = "gdpr@1"
 JURISDICTION = "GDPR"
@@ -84,14 +84,15 @@ def assess(facts: Facts, **_: object) -> Result:
             )
         )
 
-    if s.encryption_holds:
+    # The Art. 34(3) exceptions are stated only where they are why people need not be told.
+    if to_people != "yes" and unintelligible(facts):
         reasons.append(
             Reason(
                 "Art. 34(3)(a)",
                 "the data are unintelligible to anyone not authorised: no need to tell data subjects",
             )
         )
-    if facts.contained == "fully":
+    if to_people != "yes" and facts.contained == "fully" and not facts.harm_occurred:
         reasons.append(
             Reason("Art. 34(3)(b)", "measures taken since mean a high risk is no longer likely")
         )

@@ -41,7 +41,7 @@ facts_strategy = st.builds(
     harm_types=st.lists(st.sampled_from(HARM_TYPES), unique=True).map(tuple),
     backup_available=st.one_of(st.none(), st.booleans()),
     aware_at=st.datetimes(
-        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=offsets
+        min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=offsets
     ),
 )
 
@@ -142,3 +142,20 @@ def test_deadlines() -> None:
     au = assess(parse_facts({**base, "jurisdiction": "AU"}))
     assert au.regulator_deadline == aware + timedelta(days=30)
     assert au.regulator_deadline.astimezone(UTC) == (aware + timedelta(days=30)).astimezone(UTC)
+
+
+@settings(max_examples=300)
+@given(facts=facts_strategy, extra=st.sampled_from(BREACH_TYPES), harm=st.sampled_from(HARM_TYPES))
+def test_more_breach_types_or_harm_types_never_lower_anything(
+    facts: Facts, extra: str, harm: str
+) -> None:
+    more_types = replace(facts, breach_types=tuple(dict.fromkeys((*facts.breach_types, extra))))
+    assert no_worse(assess(facts), assess(more_types))
+    more_harm = replace(facts, harm_types=tuple(dict.fromkeys((*facts.harm_types, harm))))
+    assert no_worse(assess(facts), assess(more_harm))
+
+
+@settings(max_examples=300)
+@given(facts=facts_strategy)
+def test_losing_the_backup_never_lowers_anything(facts: Facts) -> None:
+    assert no_worse(assess(facts), assess(replace(facts, backup_available=False)))
