@@ -146,9 +146,12 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     query = parse_qs(urlsplit(page.url).query)
     assert query["kind"] == ["breach"]
     assert query["q"] == ["Incident A"]
-    # Filters on: the panel stays open and says so; the values are kept.
-    expect(page.locator("details.filters")).to_have_attribute("open", "")
-    expect(page.locator("details.filters summary")).to_contain_text("filters on")
+    # Filters on: the panel closes so the results come first, and its heading names them.
+    expect(page.locator("details.filters")).not_to_have_attribute("open", "")
+    expect(page.locator("details.filters summary")).to_contain_text("kind")
+    expect(page.locator("details.filters summary")).to_contain_text("reference or summary")
+    # Empty filters stay out of the URL (a shared link carries only what is on).
+    assert set(query) == {"kind", "q"}
     expect(form.get_by_label("Kind")).to_have_value("breach")
     expect(form.get_by_label("Reference or summary")).to_have_value("Incident A")
     rows = page.locator("table.incidents tbody tr")
@@ -171,7 +174,7 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     assert exported[0] == CSV_HEADER
     assert [row[0] for row in exported[1:]] == register_references(page)
     assert exported[1][CSV_HEADER.index("summary")] == "Incident A"
-    exports = AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT)
+    exports = AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT, incident__isnull=True)
     assert exports.count() == 1
     event = exports.get()
     assert event.user == live_world.officer_a
@@ -222,11 +225,13 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     expect(page.locator(".clock")).to_contain_text("hours left")
 
     move(page, incident, "Mark assessed", S.ASSESSED)
-    # Decided to notify: both ways on are open; the officer notifies first.
+    # Decided to notify: "Start notifying" is open; remediation waits for the notification.
     workflow = page.locator(".workflow")
     expect(workflow.get_by_role("button", name="Start notifying")).to_be_visible()
-    expect(workflow.get_by_role("button", name="Move to remediation")).to_be_visible()
-    expect(workflow.locator("[aria-disabled=true]")).to_have_count(0)
+    blocked = workflow.locator("[aria-disabled=true]")
+    expect(blocked).to_have_count(1)
+    expect(blocked).to_have_text("Move to remediation")
+    expect(workflow).to_contain_text("Record the notification to the regulator")
     move(page, incident, "Start notifying", S.NOTIFYING)
 
     # 4. Record the notification to the regulator, made a moment ago.
@@ -385,7 +390,8 @@ def test_the_access_log_shows_the_export_that_included_the_incident(
         with page.expect_download() as info:
             page.get_by_role("link", name="Export these as CSV").click()
         assert info.value.failure() is None
-        assert AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).count() == 1
+        # One event for the export, and one on each incident it contained.
+        assert AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).count() == 2
         response = page.goto(f"{live_server}/incidents/{incident.reference}/access-log/")
         assert response is not None and response.status == 200
         exported = page.locator("table tbody tr").filter(has_text="Exported register")
