@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,38 +55,46 @@ def _form_errors(request: HttpRequest, form: object) -> None:
     )
 
 
-@login_required
-@require_POST
-def record_notification(request: HttpRequest, reference: str) -> HttpResponse:
+def _submit(
+    request: HttpRequest,
+    reference: str,
+    form_class: type[forms.Form],
+    service: Callable[..., object],
+    *,
+    done: str,
+    anchor: str,
+) -> HttpResponse:
+    """Validate a small incident form, call its service, say what happened, go back."""
     incident = _incident(request, reference)
-    form = NotificationForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
     else:
         try:
-            notification_record(incident=incident, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            service(incident=incident, actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             _flash_errors(request, exc)
         else:
-            messages.success(request, "Notification recorded.")
-    return redirect(incident.get_absolute_url() + "#notifications-heading")
+            messages.success(request, done)
+    return redirect(incident.get_absolute_url() + anchor)
+
+
+@login_required
+@require_POST
+def record_notification(request: HttpRequest, reference: str) -> HttpResponse:
+    return _submit(
+        request, reference, NotificationForm, notification_record,
+        done="Notification recorded.", anchor="#notifications-heading",
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def add_action(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _incident(request, reference)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            action_create(incident=incident, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        except (ValidationError, PermissionDenied) as exc:
-            _flash_errors(request, exc)
-        else:
-            messages.success(request, "Action added.")
-    return redirect(incident.get_absolute_url() + "#actions-heading")
+    return _submit(
+        request, reference, ActionForm, action_create,
+        done="Action added.", anchor="#actions-heading",
+    )  # fmt: skip
 
 
 @login_required
