@@ -1,4 +1,8 @@
-"""The live dashboard: aggregates only, no incident content (SPEC §3, §6)."""
+"""The live dashboard: the quarterly report's figures for the current quarter (SPEC §6).
+
+Aggregates only, no incident content. Executives and the CPO see the whole agency; privacy
+officers their own units (``Incident.objects.countable_by``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from breaches.models import Incident
-from reporting.figures import Quarter, kind_counts
+from reporting.figures import Quarter, quarter_figures
 
 
 @login_required
@@ -17,13 +21,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not (user.is_executive or user.is_officer):
         raise Http404
-    current = Quarter.containing(timezone.localdate())
-    quarters = [current]
-    for _ in range(7):
-        quarters.insert(0, quarters[0].previous())
-    counts = kind_counts(Incident.objects.countable_by(user), quarters)
+    quarter = Quarter.containing(timezone.localdate())
+    requested = request.GET.get("quarter")
+    if requested:
+        try:
+            quarter = Quarter.parse(requested)
+        except ValueError:
+            pass  # an unreadable quarter shows the current one
+    scope = "your units" if user.is_privacy_officer else "the whole agency"
+    figures = quarter_figures(Incident.objects.countable_by(user), quarter, scope=scope)
     return render(
         request,
         "reporting/dashboard.html",
-        {"counts": counts, "current": counts[-1], "previous": counts[-2]},
+        {
+            "figures": figures,
+            "quarter": quarter,
+            "previous_quarter": quarter.previous(),
+            "scope": scope,
+            "trend_max": max((t["breaches"] + t["near_misses"] for t in figures.trend), default=0),
+        },
     )
