@@ -6,6 +6,8 @@ officers their own units (``Incident.objects.countable_by``).
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,12 +24,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not (user.is_executive or user.is_officer):
         raise Http404
     quarter = Quarter.containing(timezone.localdate())
-    requested = request.GET.get("quarter")
-    if requested:
-        try:
-            quarter = Quarter.parse(requested)
-        except ValueError:
-            pass  # an unreadable quarter shows the current one
+    # An unreadable ?quarter= shows the current quarter.
+    with contextlib.suppress(ValueError):
+        quarter = Quarter.parse(request.GET.get("quarter") or quarter.code)
     scope = "your units" if user.is_privacy_officer else "the whole agency"
     figures = quarter_figures(Incident.objects.countable_by(user), quarter, scope=scope)
     return render(
