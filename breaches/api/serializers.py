@@ -131,6 +131,10 @@ class IncidentListSerializer(serializers.ModelSerializer):
             "reported_at",
             "updated_at",
             "is_restricted",
+            "severity",
+            "regulator_deadline",
+            "decision_notify_regulator",
+            "regulator_notified_at",
         ]
 
 
@@ -323,3 +327,19 @@ class AccessEventSerializer(serializers.ModelSerializer):
         model = AccessEvent
         fields = ["at", "user", "action", "detail", "request_id"]
         read_only_fields = fields
+
+
+class ActionStatusSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    status = StrictChoiceField(choices=Action.Status.choices)
+
+
+class RestrictionSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    restricted = serializers.BooleanField()
+    people = serializers.ListField(
+        child=NoNulSlugRelatedField(
+            slug_field="username", queryset=User.objects.filter(is_active=True)
+        ),
+        required=False,
+        max_length=50,
+    )
+    reason = serializers.CharField(max_length=2000)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +24,7 @@ from breaches.access import record_access
 from breaches.api.serializers import (
     AccessEventSerializer,
     ActionSerializer,
+    ActionStatusSerializer,
     AttachmentSerializer,
     CommentSerializer,
     IncidentCreateSerializer,
@@ -31,6 +32,7 @@ from breaches.api.serializers import (
     IncidentDetailsSerializer,
     IncidentListSerializer,
     NotificationSerializer,
+    RestrictionSerializer,
     TransitionSerializer,
 )
 from breaches.filters import IncidentFilter
@@ -45,7 +47,13 @@ from breaches.services import (
 )
 from breaches.views.intake import attachment_response
 from breaches.workflow import incident_transition
-from breaches.workspace import action_create, notification_record
+from breaches.workspace import (
+    action_create,
+    action_set_status,
+    incident_restrict,
+    incident_unrestrict,
+    notification_record,
+)
 
 
 class IncidentViewSet(
@@ -301,6 +309,32 @@ class IncidentViewSet(
             raise PermissionDenied(str(exc)) from exc
         return Response({"reference": moved.reference, "status": moved.status})
 
+    @extend_schema(request=RestrictionSerializer, responses={200: IncidentListSerializer})
+    @action(detail=True, methods=["post"])
+    def restriction(
+        self, request: Request, reference: str | None = None, **kwargs: Any
+    ) -> Response:
+        """Restrict the incident to named people, or lift it (the chief privacy officer)."""
+        incident = self.get_object()
+        serializer = RestrictionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if data["restricted"]:
+                incident = incident_restrict(
+                    incident=incident, actor=request.user,  # type: ignore[arg-type]
+                    people=data.get("people", []), reason=data["reason"],
+                )  # fmt: skip
+            else:
+                incident = incident_unrestrict(
+                    incident=incident, actor=request.user, reason=data["reason"]
+                )  # type: ignore[arg-type]
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response({"reference": incident.reference, "is_restricted": incident.is_restricted})
+
     @action(detail=True, methods=["get"], url_path="access-log")
     def access_log(self, request: Request, reference: str | None = None, **kwargs: Any) -> Response:
         """Who opened, downloaded or exported this incident (officers of the incident)."""
@@ -309,6 +343,32 @@ class IncidentViewSet(
             raise Http404
         rows = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
         return Response(AccessEventSerializer(rows, many=True).data)
+
+
+class ActionStatusView(GenericAPIView):
+    """Mark an action done (its owner) or change its status (the incident's officers)."""
+
+    serializer_class = ActionStatusSerializer
+    queryset = Action.objects.none()
+
+    def post(self, request: Request, pk: int) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        action = (
+            Action.objects.select_related("incident__business_unit")
+            .filter(Q(owner=user) | Q(incident__in=Incident.objects.visible_to(user)), pk=pk)
+            .first()
+        )
+        if action is None:
+            raise Http404
+        serializer = ActionStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            updated = action_set_status(
+                action=action, actor=user, status=serializer.validated_data["status"]
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        return Response(ActionSerializer(updated).data)
 
 
 class MyActionsView(ListAPIView):

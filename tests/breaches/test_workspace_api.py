@@ -85,3 +85,47 @@ def test_access_log_api(world: World) -> None:
     assert api(world.reporter).get(url).status_code == 404
     rows = api(world.officer_a).get(url).json()
     assert [r["user"] for r in rows] == ["reporter"]
+
+
+def test_restriction_api_cpo_only(world: World) -> None:
+    url = f"/api/v1/incidents/{world.incident_a.reference}/restriction/"
+    body = {"restricted": True, "people": ["named"], "reason": "Staff conduct"}
+    assert api(world.officer_a).post(url, body, format="json").status_code == 403
+    assert (
+        api(world.cpo).post(url, {**body, "people": ["nobody"]}, format="json").status_code == 400
+    )
+    assert (
+        api(world.cpo).post(url, {**body, "people": ["executive"]}, format="json").status_code
+        == 400
+    )
+    ok = api(world.cpo).post(url, body, format="json")
+    assert ok.json() == {"reference": world.incident_a.reference, "is_restricted": True}
+    assert (
+        api(world.officer_a).get(f"/api/v1/incidents/{world.incident_a.reference}/").status_code
+        == 404
+    )
+    lifted = api(world.cpo).post(url, {"restricted": False, "reason": "Closed"}, format="json")
+    assert lifted.json()["is_restricted"] is False
+
+
+def test_action_status_api(world: World) -> None:
+    from breaches.workspace import action_create
+
+    action = action_create(incident=world.incident_a, actor=world.officer_a, title="Train", owner=world.reporter2, due_date=timezone.localdate())  # fmt: skip
+    url = f"/api/v1/actions/{action.pk}/status/"
+    assert api(world.reporter2).post(url, {"status": "cancelled"}, format="json").status_code == 403
+    assert api(world.officer_b).post(url, {"status": "done"}, format="json").status_code == 404
+    assert api(world.reporter2).post(url, {"status": "finished"}, format="json").status_code == 400
+    done = api(world.reporter2).post(url, {"status": "done"}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert api(world.reporter2).post(url, {"status": "done"}, format="json").status_code == 403
+
+
+def test_list_rows_carry_the_triage_columns(world: World) -> None:
+    row = api(world.cpo).get("/api/v1/incidents/").json()["results"][0]
+    assert {
+        "severity",
+        "regulator_deadline",
+        "decision_notify_regulator",
+        "regulator_notified_at",
+    } <= set(row)
