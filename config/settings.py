@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -273,14 +274,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # How long Redis waits before redelivering an unacknowledged task of a dead worker.
+    # How long Redis waits before redelivering an unacknowledged task of a dead worker, and how
+    # often (seconds, every N-th check) workers look for such tasks.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Report jobs: a hard time limit, and how long a RUNNING row must be silent before another
+# delivery may take it over (its worker died).
+REPORT_TASK_TIME_LIMIT = env_int("REPORT_TASK_TIME_LIMIT", 600)
+REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", REPORT_TASK_TIME_LIMIT + 60)
+# Tests only: hold a report job this long mid-way, so a test can kill its worker.
+REPORT_TEST_PAUSE_SECONDS = env_int("REPORT_TEST_PAUSE_SECONDS", 0) if ENVIRONMENT == "test" else 0
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "deadline-reminders": {
         "task": "breaches.tasks.send_deadline_reminders",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),
+    },
+    "quarterly-report": {
+        # 06:00 on the first day after each quarter ends, in the organisation's time zone.
+        "task": "reporting.tasks.request_previous_quarter_report",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
     },
     "action-reminders": {
         "task": "breaches.tasks.send_action_reminders",

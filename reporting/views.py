@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import contextlib
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.client_ip import client_ip
+from accounts.models import AccessEvent, User
 from breaches.models import Incident
+from reporting.charts import dashboard_charts
 from reporting.figures import Quarter, quarter_figures
+from reporting.jobs import report_request
+from reporting.models import QuarterlyReport
 
 
 @login_required
@@ -34,9 +39,89 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reporting/dashboard.html",
         {
             "figures": figures,
+            # SVG strings already marked safe: reporting.charts escapes every text it draws.
+            "charts": dashboard_charts(figures),
+            "compact_charts": dashboard_charts(figures, compact=True),
             "quarter": quarter,
             "previous_quarter": quarter.previous(),
             "scope": scope,
             "trend_max": max((t["breaches"] + t["near_misses"] for t in figures.trend), default=0),
         },
     )
+
+
+def _may_use_reports(user: User) -> bool:
+    return user.is_authenticated and (user.is_executive or user.is_officer)
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """The reports page: past reports to download, and a form to request one."""
+    user: User = request.user  # type: ignore[assignment]
+    if not _may_use_reports(user):
+        raise Http404
+    if request.method == "POST":
+        try:
+            quarter = Quarter.parse(request.POST.get("quarter", ""))
+        except ValueError:
+            messages.error(request, "Choose a quarter like 2026Q3.")
+        else:
+            if quarter.bounds()[0] > timezone.now():
+                messages.error(request, "That quarter has not started yet.")
+            else:
+                report_request(quarter=quarter, requested_by=user)
+                messages.success(request, f"The {quarter.label} report is being prepared.")
+        return redirect("reporting:reports")
+    current = Quarter.containing(timezone.localdate())
+    return render(
+        request,
+        "reporting/reports.html",
+        {
+            "reports": QuarterlyReport.objects.select_related("requested_by")[:40],
+            "choices": list(reversed(current.last(8))),
+            "default": current.previous().code,
+        },
+    )
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The job's state, for the page to follow without reloading."""
+    if not _may_use_reports(request.user):  # type: ignore[arg-type]
+        raise Http404
+    report = get_object_or_404(QuarterlyReport, pk=pk)
+    return JsonResponse(
+        {
+            "status": report.status,
+            "status_label": report.get_status_display(),
+            "progress": report.progress,
+            "error": report.last_error if report.status == QuarterlyReport.Status.FAILED else "",
+            "download": report.get_absolute_url()
+            if report.status == QuarterlyReport.Status.DONE
+            else "",
+        }
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Download a finished report; every download is an access event."""
+    if not _may_use_reports(request.user):  # type: ignore[arg-type]
+        raise Http404
+    report = get_object_or_404(QuarterlyReport, pk=pk, status=QuarterlyReport.Status.DONE)
+    AccessEvent.objects.create(
+        user=request.user,
+        action=AccessEvent.Action.REPORT_DOWNLOAD,
+        detail={"report": report.pk, "quarter": report.quarter},
+        path=request.path,
+        ip_address=client_ip(request),
+        request_id=getattr(request, "request_id", ""),
+    )
+    response = FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=f"privacy-breaches-{report.quarter}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

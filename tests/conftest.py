@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,3 +242,31 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def worker_factory(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Start (and always stop) real workers with extra environment, for kill drills."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("a real worker needs REDIS_URL: run `make test`")
+    app.control.purge()
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    started: list[Worker] = []
+
+    def start(name: str, pool: str = "prefork", **env: str) -> Worker:
+        # prefork runs the event loop that restores unacknowledged tasks of dead workers.
+        worker = start_worker(tmp_path / name, extra_env=env, pool=pool)
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        app.conf.task_always_eager = previous
+        for worker in started:
+            stop_worker(worker)

@@ -1,0 +1,40 @@
+"""Report jobs for Celery. Tasks take ids only; the work is in reporting.jobs."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from reporting import jobs
+from reporting.figures import Quarter
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+    default_retry_delay=10,
+    time_limit=settings.REPORT_TASK_TIME_LIMIT,
+    soft_time_limit=settings.REPORT_TASK_TIME_LIMIT - 30,
+)
+def generate_quarterly_report(self, report_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Make one report. Transient errors (database, file system) are retried."""
+    try:
+        return jobs.generate(report_id, task_id=self.request.id or "")
+    except (OperationalError, OSError) as exc:
+        jobs.fail(report_id, exc)
+        raise self.retry(exc=exc) from exc
+    except Exception as exc:
+        jobs.fail(report_id, exc)
+        raise
+
+
+@shared_task(acks_late=True)
+def request_previous_quarter_report() -> int:
+    """Beat, on the first day after a quarter ends: queue the report of the quarter just ended."""
+    from django.utils import timezone
+
+    quarter = Quarter.containing(timezone.localdate()).previous()
+    return jobs.report_request(quarter=quarter, requested_by=None).pk
