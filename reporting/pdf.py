@@ -3,6 +3,8 @@ on every page, the six sections of SPEC §6, charts from the one charting path."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +30,7 @@ def render_report(figures: QuarterFigures, quarter: Quarter, path: str) -> None:
             "agency": settings.AGENCY_NAME,
             "generated": timezone.localtime(),
             "period_start": start,
-            "period_end": end,
+            "period_end": end - timedelta(days=1),  # the quarter's last day
         },
     )
     HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(path)

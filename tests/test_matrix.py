@@ -44,6 +44,9 @@ MATRIX: list[Row] = [
     ("evidence A", lambda w: w.attachment_a.get_absolute_url(), A_SCOPE, 404, 302),
     ("dashboard", lambda w: "/reports/dashboard/", OFFICERS | {"executive"}, 404, 302),
     ("officer home", lambda w: "/incidents/home/", OFFICERS, 404, 302),
+    ("reports", lambda w: "/reports/", OFFICERS | {"executive"}, 404, 302),
+    ("report status", lambda w: "/reports/999999/status.json", set(), 404, 302),
+    ("report download", lambda w: "/reports/999999/download/", set(), 404, 302),
     ("my actions", lambda w: "/incidents/actions/mine/", ALL, 404, 302),
     ("export", lambda w: "/incidents/export.csv", OFFICERS, 404, 302),
     (

@@ -133,3 +133,12 @@ def test_the_reports_page_requests_follows_and_downloads(
     client.post("/reports/", {"quarter": "nonsense"})
     assert QuarterlyReport.objects.count() == 1
     assert default_storage.exists(report.file.name)
+
+
+def test_the_cover_names_the_quarters_days(world: World) -> None:
+    report = QuarterlyReport.objects.create(quarter="2026Q3")
+    jobs.generate(report.pk)
+    report.refresh_from_db()
+    cover = pdf_pages(report)[0]
+    assert "1 July 2026 – 30 September 2026" in cover
+    assert "Quarterly report to the Chief Executive" in cover
