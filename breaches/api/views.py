@@ -256,6 +256,12 @@ class IncidentViewSet(
         """Notifications to the regulator and to individuals (officers of the incident)."""
         incident = self._handled()
         if request.method == "GET":
+            record_access(
+                request,
+                action=AccessEvent.Action.API_VIEW,
+                incident=incident,
+                detail={"endpoint": "notifications"},
+            )
             rows = incident.notifications.select_related("recorded_by")
             return Response(NotificationSerializer(rows, many=True).data)
         serializer = NotificationSerializer(data=request.data)
@@ -277,6 +283,12 @@ class IncidentViewSet(
         """Remediation and prevention actions of the incident."""
         if request.method == "GET":
             incident = self._handled()
+            record_access(
+                request,
+                action=AccessEvent.Action.API_VIEW,
+                incident=incident,
+                detail={"endpoint": "actions"},
+            )
             rows = incident.actions.select_related("owner", "incident")
             return Response(ActionSerializer(rows, many=True).data)
         incident = self._handled()

@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
 from breaches.assessments import (
     assessment_create,
     clock_for,
@@ -86,6 +87,9 @@ def _page(
 def triage(request: HttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
     if request.method != "POST":
+        record_access(
+            request, action=AccessEvent.Action.VIEW, incident=incident, detail={"page": "triage"}
+        )
         return _page(request, incident)
     form = FactsForm(request.POST, incident=incident)
     action = request.POST.get("action", "preview")
