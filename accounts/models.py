@@ -88,11 +88,10 @@ class BusinessUnit(models.Model):
         """This unit and every unit below it."""
         return BusinessUnit.objects.filter(path__startswith=self.path)
 
-    def ancestors(self) -> models.QuerySet[BusinessUnit]:
-        """Every unit above this one, root first."""
-        parts = self.path.strip("/").split("/")[:-1]
-        paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-        return BusinessUnit.objects.filter(path__in=paths).order_by("depth")
+    def path_prefixes(self) -> list[str]:
+        """The paths of this unit and every unit above it, root first (no query)."""
+        parts = self.path.strip("/").split("/")
+        return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def units_q(paths: list[str], field: str = "path") -> Q:

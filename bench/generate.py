@@ -25,6 +25,7 @@ from breaches.models import (
     IncidentInformationCategory,
     ReferenceCounter,
 )
+from reporting.figures import Quarter
 
 # national office → regions → sites
 REGIONS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -232,15 +233,6 @@ def build_users(units: dict[str, BusinessUnit], password: str) -> dict[str, User
     return users
 
 
-def quarter_start(moment: datetime, quarters_back: int) -> datetime:
-    local = timezone.localtime(moment)
-    index = local.year * 4 + (local.month - 1) // 3 - quarters_back
-    year, q = divmod(index, 4)
-    return local.replace(
-        year=year, month=q * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-
-
 def generate(
     *,
     incidents: int = 320,
@@ -261,7 +253,7 @@ def generate(
     for user in users.values():
         if user.username.startswith("staff."):
             staff_by_unit.setdefault(user.business_unit_id, []).append(user)
-    start = quarter_start(now, 7)
+    start, _ = Quarter.containing(timezone.localdate(now)).last(8)[0].bounds()
     span = (now - start).total_seconds()
     officers = [users["officer"], users["officer2"], users["cpo"]]
     causes = list(SUMMARIES)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from breaches.models import Assessment, DeadlineReminder, Decision, Incident
 from breaches.permissions import handles
-from breaches.selectors import officers_for_incident
+from breaches.selectors import cpo_emails, officers_for_incident
 from breaches.triage import Facts, Result, assess, parse_facts
 
 
@@ -256,11 +256,7 @@ def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> i
         recipients = [o.email for o in named if o.email]
     else:
         recipients = [o.email for o in officers_for_incident(incident) if o.email]
-    recipients += list(
-        User.objects.filter(
-            role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
-        ).values_list("email", flat=True)
-    )
+    recipients += cpo_emails()
     recipients = sorted(set(recipients))
     assert incident.regulator_deadline is not None
     deadline_text = timezone.localtime(incident.regulator_deadline).strftime("%a %d %b %Y %H:%M")

@@ -128,9 +128,7 @@ class IncidentFilter(django_filters.FilterSet):
     def by_overdue_actions(
         self, queryset: QuerySet[Incident], name: str, value: bool | None
     ) -> QuerySet[Incident]:
-        overdue = Action.objects.filter(
-            status=Action.Status.OPEN, due_date__lt=timezone.localdate()
-        ).values("incident_id")
+        overdue = Action.objects.overdue().values("incident_id")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
     def by_deadline(
@@ -150,14 +148,3 @@ class IncidentFilter(django_filters.FilterSet):
                 regulator_deadline__gt=now, regulator_deadline__lte=now + timedelta(hours=hours)
             )
         return running
-
-    @property
-    def active(self) -> dict[str, Any]:
-        """The filters in use (for the export's access event and the page's summary)."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        return (
-            {k: v for k, v in self.data.lists() if k in self.filters and any(x for x in v)}
-            if hasattr(self.data, "lists")
-            else {}
-        )

@@ -83,11 +83,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def with_list_columns(self) -> IncidentQuerySet:
         """Join what a register row shows, so a page costs the same queries at any size."""
-        overdue = Action.objects.filter(
-            incident_id=OuterRef("pk"),
-            status=Action.Status.OPEN,
-            due_date__lt=timezone.localdate(),
-        )
+        overdue = Action.objects.overdue().filter(incident_id=OuterRef("pk"))
         # Severity and status sort in their own order, not alphabetically.
         severity_rank = Case(
             *[When(severity=s, then=Value(i)) for i, s in enumerate(Severity.values, start=1)],
@@ -554,6 +550,12 @@ class Notification(models.Model):
         )
 
 
+class ActionQuerySet(models.QuerySet["Action"]):
+    def overdue(self) -> ActionQuerySet:
+        """Open actions whose due date has passed (in the organisation's time zone)."""
+        return self.filter(status=Action.Status.OPEN, due_date__lt=timezone.localdate())
+
+
 class Action(models.Model):
     """A remediation or prevention task, owned by any member of staff."""
 
@@ -582,6 +584,8 @@ class Action(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Set once the owner has been reminded that it fell due (sent once, by the scheduler).
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ActionQuerySet.as_manager()
 
     history = HistoricalRecords(bases=[HistoryContext])
 

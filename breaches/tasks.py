@@ -11,9 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from breaches.models import Incident
-from breaches.selectors import officers_for_incident
+from breaches.selectors import cpo_emails, officers_for_incident
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30, acks_late=True)
@@ -42,11 +41,7 @@ def _notify_officers(incident_id: int) -> int:
         recipients = [o.email for o in officers_for_incident(incident) if o.email]
         if not recipients:
             # No officer covers this unit: the chief privacy officer hears instead of nobody.
-            recipients = list(
-                User.objects.filter(
-                    role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
-                ).values_list("email", flat=True)
-            )
+            recipients = cpo_emails()
         if not recipients:
             return 0
         kind = incident.get_kind_display().lower()

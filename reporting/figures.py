@@ -10,7 +10,7 @@ regenerating a past quarter gives the same figures.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -370,8 +370,3 @@ def quarter_figures(
         notifiable=notifiable_breaches(incidents, quarter),
         actions=action_figures(incidents, quarter),
     )
-
-
-def previous_quarter_end(day: date) -> date:
-    start, _ = Quarter.containing(day).bounds()
-    return (start - timedelta(days=1)).date()

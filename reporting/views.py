@@ -14,8 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.client_ip import client_ip
 from accounts.models import AccessEvent, User
+from breaches.access import record_access
 from breaches.models import Incident
 from reporting.charts import dashboard_charts
 from reporting.figures import Quarter, quarter_figures
@@ -109,13 +109,10 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
     if not _may_use_reports(request.user):  # type: ignore[arg-type]
         raise Http404
     report = get_object_or_404(QuarterlyReport, pk=pk, status=QuarterlyReport.Status.DONE)
-    AccessEvent.objects.create(
-        user=request.user,
+    record_access(
+        request,
         action=AccessEvent.Action.REPORT_DOWNLOAD,
         detail={"report": report.pk, "quarter": report.quarter},
-        path=request.path,
-        ip_address=client_ip(request),
-        request_id=getattr(request, "request_id", ""),
     )
     response = FileResponse(
         report.file.open("rb"),

@@ -197,9 +197,8 @@ def officer_home(request: HttpRequest) -> HttpResponse:
         status__in=[Incident.Status.TRIAGE, Incident.Status.ASSESSED, Incident.Status.REOPENED]
     ).order_by("reported_at")[:20]
     overdue = (
-        Action.objects.filter(
-            incident__in=mine, status=Action.Status.OPEN, due_date__lt=timezone.localdate()
-        )
+        Action.objects.overdue()
+        .filter(incident__in=mine)
         .select_related("incident", "owner")
         .order_by("due_date")[:20]
     )
