@@ -455,7 +455,7 @@ def _create_triage(
     notifiable breaches were notified (most on time, some late).
     """
     from breaches.models import Assessment, Decision
-    from breaches.triage import assess, parse_facts
+    from breaches.triage.engine import assess, parse_facts
 
     officers = {"northern": users["officer"], "central": users["officer2"]}
     assessments: list[Assessment] = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from breaches.models import Incident
+from breaches.permissions import handles
 
 
 def officers_for_incident(incident: Incident) -> QuerySet[User]:
@@ -32,3 +35,19 @@ def cpo_emails() -> list[str]:
             role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True, email__gt=""
         ).values_list("email", flat=True)
     )
+
+
+def incident_in_scope(user: User, reference: str) -> Incident:
+    """The incident ``user`` may see, by reference; 404 when it is outside their scope."""
+    return get_object_or_404(
+        Incident.objects.visible_to(user).select_related("business_unit", "reporter"),
+        reference=reference,
+    )
+
+
+def incident_handled(user: User, reference: str) -> Incident:
+    """An incident ``user`` handles as its officer; 404 otherwise (its existence stays hidden)."""
+    incident = incident_in_scope(user, reference)
+    if not handles(user, incident):
+        raise Http404
+    return incident

@@ -65,7 +65,7 @@ def _notify_officers(incident_id: int) -> int:
 @shared_task(acks_late=True)
 def send_deadline_reminders() -> int:
     """Remind officers of regulator deadlines (run by beat; sends each reminder once)."""
-    from breaches.assessments import send_deadline_reminders as send
+    from breaches.triage.reminders import send_deadline_reminders as send
 
     return send()
 
@@ -73,6 +73,6 @@ def send_deadline_reminders() -> int:
 @shared_task(acks_late=True)
 def send_action_reminders() -> int:
     """Remind owners of actions that fell due (run by beat; each reminder sent once)."""
-    from breaches.workspace import send_action_reminders as send
+    from breaches.response.actions import send_action_reminders as send
 
     return send()

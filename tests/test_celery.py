@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from breaches.intake.services import incident_create
 from breaches.models import Incident
-from breaches.services import incident_create
 from tests.conftest import Worker, wait_for
 from tests.factories import BusinessUnitFactory, UserFactory
 
@@ -90,11 +90,11 @@ def test_a_task_is_not_sent_when_the_transaction_rolls_back(celery_worker: Worke
 
 
 def test_deadline_reminders_are_sent_once_by_a_real_worker(celery_worker: Worker) -> None:
-    from breaches.assessments import assessment_create
     from breaches.models import DeadlineReminder
     from breaches.tasks import send_deadline_reminders
-    from breaches.triage import parse_facts
-    from tests.breaches.triage.test_facts import VALID
+    from breaches.triage.engine import parse_facts
+    from breaches.triage.services import assessment_create
+    from tests.breaches.triage.engine.test_facts import VALID
     from tests.factories import IncidentFactory
 
     region = BusinessUnitFactory(code="region")
@@ -129,8 +129,8 @@ def test_beat_schedules_the_reminders() -> None:
 
 
 def test_action_reminders_are_sent_once_by_a_real_worker(celery_worker: Worker) -> None:
+    from breaches.response.actions import action_create
     from breaches.tasks import send_action_reminders
-    from breaches.workspace import action_create
     from tests.factories import IncidentFactory
 
     region = BusinessUnitFactory(code="region")

@@ -12,6 +12,13 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import AccessEvent, BusinessUnit, User
+from breaches.intake.validation import (
+    EARLIEST,
+    REFERENCE_MESSAGE,
+    REFERENCE_RE,
+    TOO_EARLY,
+    date_problems,
+)
 from breaches.models import (
     Action,
     AffectedIndividual,
@@ -21,13 +28,6 @@ from breaches.models import (
     IncidentBreachType,
     IncidentInformationCategory,
     Notification,
-)
-from breaches.validation import (
-    EARLIEST,
-    REFERENCE_MESSAGE,
-    REFERENCE_RE,
-    TOO_EARLY,
-    date_problems,
 )
 
 

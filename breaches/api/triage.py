@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from breaches.assessments import engine_options
-from breaches.triage import FactsError, assess, parse_facts
+from breaches.triage.engine import FactsError, assess, parse_facts
+from breaches.triage.services import engine_options
 
 EXAMPLE = {
     "jurisdiction": "NZ",

@@ -35,25 +35,21 @@ from breaches.api.serializers import (
     RestrictionSerializer,
     TransitionSerializer,
 )
-from breaches.filters import IncidentFilter
-from breaches.models import Action, Attachment, Comment, Incident
-from breaches.permissions import can_contribute, can_write_internal, handles
-from breaches.services import (
+from breaches.intake.services import (
     DETAIL_FIELDS,
     attachment_add,
     comment_add,
     incident_add_details,
     incident_create,
 )
-from breaches.views.intake import attachment_response
-from breaches.workflow import incident_transition
-from breaches.workspace import (
-    action_create,
-    action_set_status,
-    incident_restrict,
-    incident_unrestrict,
-    notification_record,
-)
+from breaches.intake.views import attachment_response
+from breaches.models import Action, Attachment, Comment, Incident
+from breaches.permissions import can_contribute, can_write_internal, handles
+from breaches.register.filters import IncidentFilter
+from breaches.response.actions import action_create, action_set_status
+from breaches.response.notifications import notification_record
+from breaches.response.restriction import incident_restrict, incident_unrestrict
+from breaches.workflow.services import incident_transition
 
 
 class IncidentViewSet(

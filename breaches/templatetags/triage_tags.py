@@ -1,7 +1,7 @@
 from django import template
 
-from breaches.assessments import Clock, clock_for
 from breaches.models import Incident
+from breaches.triage.clock import Clock, clock_for
 
 register = template.Library()
 

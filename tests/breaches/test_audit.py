@@ -11,8 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import AccessEvent
 from accounts.request_context import reset_request_id, set_request_id
+from breaches.intake.services import incident_create
 from breaches.models import Incident
-from breaches.services import incident_create
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

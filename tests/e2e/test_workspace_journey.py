@@ -22,8 +22,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from accounts.models import AccessEvent
-from breaches.exports import CSV_HEADER
 from breaches.models import Action, Assessment, Decision, Incident, Notification
+from breaches.register.exports import CSV_HEADER
 from tests.conftest import World, build_world
 from tests.e2e.conftest import PHONE, login, screenshot
 

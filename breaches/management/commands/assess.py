@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from breaches.assessments import engine_options
-from breaches.triage import FactsError, assess, parse_facts
+from breaches.triage.engine import FactsError, assess, parse_facts
+from breaches.triage.services import engine_options
 
 
 class Command(BaseCommand):

@@ -1,0 +1,78 @@
+"""Keeping what someone typed when their session expired, for them only (SPEC §8).
+
+A form shown to a signed-in person carries ``draft_owner``: their id, signed. When the form
+comes back after the session expired, the request is anonymous; the submitted fields are kept
+in the new session under a key, with that owner. After signing in again, the page asks for them
+back and gets them only if the owner matches. Django's login keeps the data of a session that
+had no user, which is exactly the expired case. See docs/intake.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+SALT = "breaches.kept-input"
+MAX_AGE = 7 * 24 * 3600
+MAX_CHARS = 64_000
+
+
+def owner_token(user_pk: int) -> str:
+    return signing.dumps(user_pk, salt=SALT)
+
+
+def keep(
+    request: HttpRequest, key: str, allowed: Iterable[str], prefixes: tuple[str, ...] = ()
+) -> bool:
+    """Keep the anonymous POST's allowed fields under ``key``; False when there is no owner."""
+    try:
+        owner = signing.loads(request.POST.get("draft_owner", ""), salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return False
+    names = set(allowed)
+    fields = {
+        name: request.POST.getlist(name)
+        for name in request.POST
+        if name in names or (prefixes and name.startswith(prefixes) and len(name) < 40)
+    }
+    if sum(len(v) for values in fields.values() for v in values) > MAX_CHARS:
+        return False
+    request.session[key] = {"owner": owner, "fields": fields}
+    return True
+
+
+def restore(request: HttpRequest, key: str, user_pk: int) -> QueryDict | None:
+    """The kept fields, if they belong to ``user_pk``; someone else's are dropped unseen."""
+    kept = request.session.get(key)
+    if not kept:
+        return None
+    if kept.get("owner") != user_pk:
+        request.session.pop(key, None)
+        return None
+    data = QueryDict(mutable=True)
+    for name, values in kept["fields"].items():
+        data.setlist(name, values)
+    return data
+
+
+def forget(request: HttpRequest, key: str) -> None:
+    request.session.pop(key, None)
+
+
+def expired_response(
+    request: HttpRequest, key: str, allowed: Iterable[str], back_to: str
+) -> HttpResponse:
+    """A form posted after the session expired: keep it for its owner, then ask them to sign in."""
+    kept = keep(request, key, allowed, ("affected-",))
+    messages.warning(
+        request,
+        "Your session had expired, so nothing was saved yet. Sign in again and what you "
+        "typed will be waiting."
+        if kept
+        else "Your session had expired. Please sign in again.",
+    )
+    return redirect_to_login(back_to)

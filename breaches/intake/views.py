@@ -1,0 +1,279 @@
+"""Reporting an incident and adding to it: the report form, details, evidence downloads, my reports.
+
+Nothing typed is lost: a validation error re-renders every value; a submission that arrives
+after the session expired is kept as a server-side draft in the new (anonymous) session, and
+after signing in again the person gets the form back exactly as they typed it. Django keeps
+session data across login when the session had no user, which is the case after expiry.
+See docs/intake.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import ListView
+
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
+from breaches.intake import kept_input
+from breaches.intake.forms import (
+    AffectedFormSet,
+    DetailsForm,
+    ReportForm,
+    affected_rows,
+)
+from breaches.intake.services import (
+    attachment_add,
+    incident_add_details,
+    incident_create,
+)
+from breaches.models import Attachment, Incident
+from breaches.permissions import can_contribute
+
+DRAFT_KEY = "report_draft"
+
+
+def _scoped(request: HttpRequest) -> QuerySet[Incident]:
+    return Incident.objects.visible_to(request.user)
+
+
+def _report_fields() -> set[str]:
+    return set(ReportForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"}
+
+
+def _with_valid_token(data: QueryDict) -> QueryDict:
+    """A missing or mangled token is replaced, so the form can never get stuck on it."""
+    try:
+        uuid.UUID(data.get("submission_token", ""))
+    except ValueError:
+        data = data.copy()
+        data["submission_token"] = str(uuid.uuid4())
+    return data
+
+
+def report_incident(request: HttpRequest) -> HttpResponse:
+    """The report form: a short first step, then optional details, in one page."""
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            kept = kept_input.keep(request, DRAFT_KEY, _report_fields(), ("affected-",))
+            had_file = bool(request.FILES)
+            messages.warning(
+                request,
+                (
+                    "Your session had expired, so nothing was sent yet. Sign in again and your "
+                    "report will be waiting exactly as you typed it"
+                    + (" (attach the file again)." if had_file else ".")
+                )
+                if kept
+                else "Your session had expired. Please sign in again to report.",
+            )
+            return redirect_to_login(reverse("breaches:report") + "?restore=1")
+        return redirect_to_login(request.get_full_path())
+
+    user: User = request.user  # type: ignore[assignment]
+    owner = kept_input.owner_token(user.pk)
+    if request.method == "POST":
+        data = _with_valid_token(request.POST)
+        data = data.copy()
+        data["draft_owner"] = owner
+        form = ReportForm(data, request.FILES)
+        formset = AffectedFormSet(data, prefix="affected")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            incident = incident_create(
+                reporter=user,
+                kind=data["kind"],
+                summary=data["summary"],
+                aware_at=data["aware_at"],
+                channel=data["channel"],
+                business_unit=_unit(data["business_unit"]),
+                breach_types=data.get("breach_types") or [],
+                information_categories=data.get("information_categories") or [],
+                affected=affected_rows(formset),
+                submission_token=data["submission_token"],
+                **form.details(),
+            )
+            if data.get("evidence") and not incident.attachments.exists():
+                attachment_add(incident=incident, uploaded_by=user, upload=data["evidence"])
+            kept_input.forget(request, DRAFT_KEY)
+            messages.success(
+                request,
+                f"Thank you. Your report {incident.reference} has been sent to the privacy "
+                "team. You can add more information here at any time while it is open.",
+            )
+            return redirect(incident)
+        status = 400
+    else:
+        # The draft stays until the report is sent: a reload does not lose it.
+        restored = (
+            kept_input.restore(request, DRAFT_KEY, user.pk) if request.GET.get("restore") else None
+        )
+        if restored is not None:
+            restored["draft_owner"] = owner
+            form = ReportForm(_with_valid_token(restored))
+            formset = AffectedFormSet(restored, prefix="affected")
+            messages.info(request, "Here is your report as you left it. Check it and send it.")
+        else:
+            form = ReportForm(
+                initial={
+                    "aware_at": _now_local(),
+                    "business_unit": user.business_unit_id,
+                    "submission_token": uuid.uuid4(),
+                    "draft_owner": owner,
+                    "occurred_precision": Incident.OccurredPrecision.UNKNOWN,
+                }
+            )
+            formset = AffectedFormSet(prefix="affected")
+        status = 200
+    return render(
+        request,
+        "breaches/intake/report_form.html",
+        {"form": form, "formset": formset},
+        status=status,
+    )
+
+
+def _unit(pk: int) -> Any:
+    from accounts.models import BusinessUnit
+
+    return BusinessUnit.objects.get(pk=pk)
+
+
+def _now_local() -> str:
+
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+def add_details(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reporter (while open) or an officer fills in or corrects the optional details."""
+    key = f"details:{reference}"
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            allowed = set(DetailsForm.base_fields) | {
+                "affected-TOTAL_FORMS",
+                "affected-INITIAL_FORMS",
+            }
+            return kept_input.expired_response(request, key, allowed, request.path + "?restore=1")
+        return redirect_to_login(request.get_full_path())
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    if not can_contribute(request.user, incident):  # type: ignore[arg-type]
+        raise Http404
+    initial = {
+        "occurred_precision": incident.occurred_precision,
+        "occurred_at": incident.occurred_at,
+        "description": incident.description,
+        "breach_types": list(incident.breach_types.values_list("breach_type", flat=True)),
+        "cause_category": incident.cause_category,
+        "cause_detail": incident.cause_detail,
+        "information_categories": list(
+            incident.information_categories.values_list("category", flat=True)
+        ),
+        "individuals_affected": incident.individuals_affected,
+        "individuals_affected_is_estimate": incident.individuals_affected_is_estimate,
+        "containment_steps": incident.containment_steps,
+        "contained_at": incident.contained_at,
+    }
+    owner = kept_input.owner_token(request.user.pk)
+    initial["draft_owner"] = owner
+    if request.method == "POST":
+        form = DetailsForm(request.POST, incident=incident, initial=initial)
+        formset = AffectedFormSet(request.POST, prefix="affected")
+        if form.is_valid() and formset.is_valid():
+            try:
+                incident_add_details(
+                    incident=incident,
+                    actor=request.user,  # type: ignore[arg-type]
+                    details=form.details(),
+                    breach_types=form.cleaned_data.get("breach_types") or [],
+                    information_categories=form.cleaned_data.get("information_categories") or [],
+                    affected=affected_rows(formset),
+                )
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+                return redirect(incident)
+            kept_input.forget(request, key)
+            messages.success(request, "Thank you: the information has been added.")
+            return redirect(incident)
+        status = 400
+    else:
+        restored = (
+            kept_input.restore(request, key, request.user.pk)
+            if request.GET.get("restore")
+            else None
+        )
+        if restored is not None:
+            restored["draft_owner"] = owner
+            form = DetailsForm(restored, incident=incident, initial=initial)
+            formset = AffectedFormSet(restored, prefix="affected")
+            messages.info(request, "Here is what you typed. Check it and save it.")
+        else:
+            form = DetailsForm(incident=incident, initial=initial)
+            formset = AffectedFormSet(prefix="affected")
+        status = 200
+    return render(
+        request,
+        "breaches/intake/details_form.html",
+        {"incident": incident, "form": form, "formset": formset},
+        status=status,
+    )
+
+
+@login_required
+def download_attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    """Stream one evidence file, in scope only, and log the download."""
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    attachment = get_object_or_404(Attachment, pk=pk, incident=incident)
+    return attachment_response(request, attachment)
+
+
+def attachment_response(request: HttpRequest, attachment: Attachment) -> FileResponse:
+    record_access(
+        request,
+        action=AccessEvent.Action.DOWNLOAD,
+        incident=attachment.incident,
+        detail={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class MyReportsView(LoginRequiredMixin, ListView):
+    """The incidents the signed-in person reported (and may still see)."""
+
+    template_name = "breaches/intake/my_reports.html"
+    context_object_name = "incidents"
+
+    def get_paginate_by(self, queryset: QuerySet[Incident]) -> int:
+        return settings.REGISTER_PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return (
+            Incident.objects.visible_to(self.request.user)
+            .filter(reporter_id=self.request.user.pk)
+            .with_list_columns()
+        )

@@ -1,0 +1,269 @@
+"""The incident record and the one scoping chokepoint (SPEC §2, §3).
+
+Every read of incidents — pages, API, exports, reports, jobs — starts from
+``Incident.objects.visible_to(user)``. Nothing else decides who sees an incident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.models import BusinessUnit, HistoryContext, User, units_q
+from breaches.models.response import Action
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNCERTAIN = "uncertain", "Uncertain: the officer must decide"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    """Queries over incidents; :meth:`visible_to` is the only door in."""
+
+    def visible_to(self, user: Any) -> IncidentQuerySet:
+        """The incidents ``user`` may see, exactly as the table in SPEC §3 says.
+
+        - everyone (every member of staff is a reporter): the incidents they reported;
+        - a privacy officer: also every incident in the unit subtrees they are assigned;
+        - the chief privacy officer: every incident;
+        - executives and administrators: nothing beyond their own reports (executives read
+          aggregates, administrators configuration);
+        - restricted incidents: only the people named on them and the chief privacy officer,
+          whatever the rules above say — the reporter included, unless named.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == User.Role.CHIEF_PRIVACY_OFFICER:
+            return self.all()
+
+        scope = Q(reporter_id=user.pk)
+        if user.role == User.Role.PRIVACY_OFFICER:
+            scope |= units_q(user.assigned_paths(), "business_unit__path")
+        named = Exists(
+            Incident.restricted_to.through.objects.filter(
+                incident_id=OuterRef("pk"), user_id=user.pk
+            )
+        )
+        return self.filter((scope & Q(is_restricted=False)) | (Q(is_restricted=True) & named))
+
+    def countable_by(self, user: Any) -> IncidentQuerySet:
+        """The incidents that may be *counted* in aggregates shown to ``user``.
+
+        Executives and the chief privacy officer see agency-wide totals, in which no single
+        incident can be picked out; privacy officers count what they may see; nobody else
+        gets figures.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role in {User.Role.EXECUTIVE, User.Role.CHIEF_PRIVACY_OFFICER}:
+            return self.all()
+        if user.role == User.Role.PRIVACY_OFFICER:
+            return self.visible_to(user)
+        return self.none()
+
+    def for_agency_report(self) -> IncidentQuerySet:
+        """Every incident, for the agency-wide quarterly report: aggregates only, which is why
+        restricted incidents may be counted here (its lists leave them out)."""
+        return self.all()
+
+    def with_list_columns(self) -> IncidentQuerySet:
+        """Join what a register row shows, so a page costs the same queries at any size."""
+        overdue = Action.objects.overdue().filter(incident_id=OuterRef("pk"))
+        # Severity and status sort in their own order, not alphabetically.
+        severity_rank = Case(
+            *[When(severity=s, then=Value(i)) for i, s in enumerate(Severity.values, start=1)],
+            default=Value(0),
+        )
+        status_rank = Case(
+            *[When(status=s, then=Value(i)) for i, s in enumerate(Incident.Status.values)],
+            default=Value(0),
+        )
+        return self.select_related("business_unit", "reporter").annotate(
+            has_overdue_actions=Exists(overdue),
+            severity_rank=severity_rank,
+            status_rank=status_rank,
+        )
+
+
+class ReferenceCounter(models.Model):
+    """The last incident number used in a year, for human-friendly references (PBR-2026-00042)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Incident(models.Model):
+    """One report of a privacy breach or near miss."""
+
+    class Kind(models.TextChoices):
+        BREACH = "breach", "Breach"
+        NEAR_MISS = "near_miss", "Near miss"
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        TRIAGE = "triage", "In triage"
+        ASSESSED = "assessed", "Assessed"
+        NOTIFYING = "notifying", "Notifying"
+        REMEDIATION = "remediation", "Remediation"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    class OccurredPrecision(models.TextChoices):
+        EXACT = "exact", "Exact"
+        APPROXIMATE = "approximate", "Approximate"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PAPER = "paper", "Paper"
+        VERBAL = "verbal", "Verbal"
+        SYSTEM_ACCESS = "system_access", "System access"
+        SCREENSHOT_PHOTO = "screenshot_photo", "Screenshot or photo"
+        POST = "post", "Post"
+        LOST_DEVICE = "lost_device", "Lost device"
+        OTHER = "other", "Other"
+
+    class Cause(models.TextChoices):
+        WRONG_RECIPIENT = "wrong_recipient", "Human error: wrong recipient"
+        MISADDRESSED = "misaddressed", "Human error: misaddressed post or email"
+        PAPERS_UNSECURED = "papers_unsecured", "Human error: papers left unsecured"
+        DELIBERATE_MISUSE = "deliberate_misuse", "Deliberate misuse by staff"
+        SYSTEM_FAULT = "system_fault", "System or process fault"
+        MALICIOUS_THIRD_PARTY = "malicious_third_party", "Malicious third party"
+        OTHER = "other", "Other"
+
+    class Jurisdiction(models.TextChoices):
+        NZ = "NZ", "New Zealand (Privacy Act 2020)"
+        GDPR = "GDPR", "European Union (GDPR)"
+        AU = "AU", "Australia (Notifiable Data Breaches)"
+
+    OPEN_STATUSES = frozenset(
+        {
+            Status.REPORTED,
+            Status.TRIAGE,
+            Status.ASSESSED,
+            Status.NOTIFYING,
+            Status.REMEDIATION,
+            Status.REOPENED,
+        }
+    )
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED)
+
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    occurred_precision = models.CharField(
+        max_length=16, choices=OccurredPrecision.choices, default=OccurredPrecision.UNKNOWN
+    )
+    aware_at = models.DateTimeField(help_text="When the agency became aware: starts the clock.")
+    reported_at = models.DateTimeField(default=timezone.now)
+
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    channel = models.CharField(max_length=24, choices=Channel.choices)
+    cause_category = models.CharField(max_length=32, choices=Cause.choices, blank=True)
+    cause_detail = models.TextField(blank=True)
+
+    individuals_affected = models.PositiveIntegerField(null=True, blank=True)
+    individuals_affected_is_estimate = models.BooleanField(default=False)
+    containment_steps = models.TextField(blank=True)
+    contained_at = models.DateTimeField(null=True, blank=True)
+
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, related_name="incidents"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents"
+    )
+    jurisdiction = models.CharField(
+        max_length=8,
+        choices=Jurisdiction.choices,
+        blank=True,
+        help_text="Blank means the organisation's default (REGISTER_DEFAULT_JURISDICTION).",
+    )
+
+    is_restricted = models.BooleanField(default=False)
+    restricted_to = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="restricted_incidents"
+    )
+
+    # The hidden token of the form or API call that created it: a resubmission finds this
+    # incident instead of creating a second one.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    officers_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Kept in step with the latest assessment and decision by the triage services, so the
+    # register can filter and sort on them without joins.
+    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True, editable=False)
+    regulator_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_notify_regulator = models.CharField(max_length=8, blank=True, editable=False)
+    # When the regulator was notified; set by the notification service (the clock stops).
+    regulator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords(bases=[HistoryContext], m2m_fields=[restricted_to])
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["-reported_at", "-id"], name="incident_reported_desc"),
+            models.Index(fields=["aware_at"], name="incident_aware"),
+            models.Index(fields=["status"], name="incident_status"),
+            models.Index(fields=["kind", "reported_at"], name="incident_kind_reported"),
+            models.Index(fields=["channel"], name="incident_channel"),
+            models.Index(fields=["cause_category"], name="incident_cause"),
+            models.Index(fields=["is_restricted"], name="incident_restricted"),
+            models.Index(fields=["regulator_deadline"], name="incident_deadline"),
+            models.Index(fields=["severity"], name="incident_severity"),
+        ]
+        constraints = [
+            # One incident per form submission (or API retry) of one reporter.
+            models.UniqueConstraint(
+                fields=["reporter", "submission_token"], name="uniq_submission_per_reporter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.summary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("breaches:incident-detail", kwargs={"reference": self.reference})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def clock_running(self) -> bool:
+        """The regulator clock runs until the regulator is notified or it is decided not to."""
+        return (
+            self.regulator_deadline is not None
+            and self.regulator_notified_at is None
+            and self.decision_notify_regulator != "no"
+            and self.kind == self.Kind.BREACH
+        )
+
+    def effective_jurisdiction(self) -> str:
+        return self.jurisdiction or settings.REGISTER_DEFAULT_JURISDICTION

@@ -1,0 +1,156 @@
+"""The incident page: details, evidence, timeline and the forms that act on it.
+
+Opening it writes an access event; an incident outside ``visible_to`` answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
+from breaches.intake import kept_input
+from breaches.intake.forms import (
+    AttachmentForm,
+    CommentForm,
+)
+from breaches.intake.services import (
+    attachment_add,
+    comment_add,
+)
+from breaches.models import Comment, Incident
+from breaches.permissions import can_contribute, can_write_internal
+from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.timeline import incident_timeline
+from breaches.triage.clock import clock_for
+from breaches.workflow.services import available_transitions
+
+
+def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
+    return (
+        Incident.objects.visible_to(request.user)
+        .select_related("business_unit", "reporter")
+        .prefetch_related("affected", "breach_types", "information_categories", "restricted_to")
+    )
+
+
+def _comment_form(request: HttpRequest, incident: Incident, internal: bool) -> CommentForm:
+    """A fresh comment form, or the one the person was typing when their session expired."""
+    initial: dict[str, Any] = {
+        # Officers' notes default to internal: sharing with the reporter is a choice.
+        "visibility": "internal" if internal else "shared",
+        "draft_owner": kept_input.owner_token(request.user.pk),
+    }
+    if request.GET.get("restore"):
+        kept = kept_input.restore(request, f"comment:{incident.reference}", request.user.pk)
+        if kept is not None:
+            initial["body"] = kept.get("body", "")
+            if internal and kept.get("visibility"):
+                initial["visibility"] = kept["visibility"]
+    return CommentForm(initial=initial)
+
+
+@login_required
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One incident, its details, evidence and timeline; opening it writes an access event."""
+    incident = get_object_or_404(_detail_queryset(request), reference=reference)
+    return render_incident(request, incident)
+
+
+def render_incident(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    comment_form: CommentForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
+    user: User = request.user  # type: ignore[assignment]
+    record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
+    internal = can_write_internal(user, incident)
+    context = {
+        "incident": incident,
+        "timeline": incident_timeline(incident, include_internal=internal),
+        "attachments": incident.attachments.select_related("uploaded_by"),
+        "can_contribute": can_contribute(user, incident),
+        "can_write_internal": internal,
+        "comment_form": comment_form or _comment_form(request, incident, internal),
+        "attachment_form": attachment_form or AttachmentForm(),
+        "clock": clock_for(incident) if internal else None,
+        "transitions": available_transitions(incident, user),
+        "actions": incident.actions.select_related("owner"),
+        "notifications": incident.notifications.select_related("recorded_by") if internal else [],
+        "notification_form": NotificationForm() if internal else None,
+        "action_form": ActionForm() if internal else None,
+        "restrict_form": RestrictForm() if user.is_chief_privacy_officer else None,
+    }
+    return render(request, "breaches/register/incident_detail.html", context, status=status)
+
+
+def _scoped(request: HttpRequest) -> QuerySet[Incident]:
+    return Incident.objects.visible_to(request.user)
+
+
+@require_POST
+def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    key = f"comment:{reference}"
+    if not request.user.is_authenticated:
+        back = reverse("breaches:incident-detail", kwargs={"reference": reference})
+        return kept_input.expired_response(
+            request, key, {"body", "visibility"}, back + "?restore=1"
+        )
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        visibility = form.cleaned_data.get("visibility") or Comment.Visibility.SHARED
+        try:
+            comment_add(
+                incident=incident,
+                author=request.user,  # type: ignore[arg-type]
+                body=form.cleaned_data["body"],
+                visibility=visibility,
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            kept_input.forget(request, key)
+            messages.success(request, "Comment added.")
+            return redirect(incident.get_absolute_url() + "#timeline-heading")
+    from breaches.register.incident import render_incident
+
+    return render_incident(request, incident, comment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_attachment(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = get_object_or_404(_scoped(request), reference=reference)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment_add(
+                incident=incident,
+                uploaded_by=request.user,  # type: ignore[arg-type]
+                upload=form.cleaned_data["file"],
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, "Evidence attached.")
+            return redirect(incident.get_absolute_url() + "#evidence-heading")
+    from breaches.register.incident import render_incident
+
+    return render_incident(request, incident, attachment_form=form, status=400)

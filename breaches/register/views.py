@@ -1,0 +1,177 @@
+"""The register (filtered, sorted, exported) and the officer's home page.
+
+Every queryset here starts from ``Incident.objects.visible_to(request.user)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.generic import ListView
+
+from accounts.client_ip import client_ip
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
+from breaches.models import Action, Incident
+from breaches.permissions import can_use_register
+from breaches.register.exports import CSV_HEADER, csv_lines, csv_row
+from breaches.register.filters import IncidentFilter
+from breaches.selectors import incident_handled
+
+
+def register_queryset(request: HttpRequest) -> tuple[IncidentFilter, QuerySet[Incident]]:
+    """The register as filtered in the URL: the page and the CSV export read the same rows."""
+    base = Incident.objects.visible_to(request.user).with_list_columns()
+    filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        # A bad filter shows (and exports) nothing, with the errors, rather than everything.
+        return filterset, base.none()
+    queryset = filterset.qs if filterset.is_bound else base
+    if not (filterset.is_bound and filterset.data.get("ordering")):
+        queryset = queryset.order_by("-reported_at", "-id")
+    return filterset, queryset
+
+
+class RegisterView(LoginRequiredMixin, ListView):
+    """Every incident the officer may see, filtered and sorted as the URL says."""
+
+    template_name = "breaches/register/register.html"
+    context_object_name = "incidents"
+
+    def get_paginate_by(self, queryset: QuerySet[Incident]) -> int:
+        return settings.REGISTER_PAGE_SIZE
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not can_use_register(request.user):  # type: ignore[arg-type]
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        self.filterset, queryset = register_queryset(self.request)
+        return queryset
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        context["query"] = params.urlencode()
+        sort_params = params.copy()
+        sort_params.pop("ordering", None)
+        context["sort_query"] = sort_params.urlencode()
+        context["ordering"] = self.request.GET.get("ordering", "")
+        form = self.filterset.form
+        context["active_filters"] = [
+            form[name].label
+            for name, values in self.request.GET.lists()
+            if name in form.fields and name != "ordering" and any(values)
+        ]
+        return context
+
+
+def logged_rows(
+    request: HttpRequest, queryset: QuerySet[Incident], filters: dict[str, list[str]]
+) -> Iterator[list[str]]:
+    """CSV rows, writing as it goes one access event per exported incident, so each
+    incident's access log shows the exports that contained it."""
+    detail = {"export": True, "filters": filters}
+    request_id = getattr(request, "request_id", "")
+    ip = client_ip(request)
+    rows = queryset.iterator(chunk_size=500)
+    while chunk := list(itertools.islice(rows, 500)):
+        # Logged before the rows leave: a client that stops reading was still logged.
+        AccessEvent.objects.bulk_create(
+            AccessEvent(
+                user=request.user, action=AccessEvent.Action.EXPORT, incident=incident,
+                detail=detail, path=request.path, ip_address=ip, request_id=request_id,
+            )
+            for incident in chunk
+        )  # fmt: skip
+        yield from (csv_row(incident) for incident in chunk)
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Exactly the filtered register, streamed as CSV; the export is an access event."""
+    if not can_use_register(request.user):  # type: ignore[arg-type]
+        raise Http404
+    filterset, queryset = register_queryset(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(
+            "Invalid filters: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = {k: v for k, v in request.GET.lists() if k != "page" and any(v)}
+    record_access(request, action=AccessEvent.Action.EXPORT, detail={"filters": filters})
+    rows = logged_rows(request, queryset, filters)
+    response = StreamingHttpResponse(
+        csv_lines(itertools.chain([CSV_HEADER], rows)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="register-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def access_log(request: HttpRequest, reference: str) -> HttpResponse:
+    """Who opened, downloaded or exported this incident: for its officers only."""
+    incident = incident_handled(request.user, reference)  # type: ignore[arg-type]
+    events = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
+    return render(
+        request, "breaches/register/access_log.html", {"incident": incident, "events": events}
+    )
+
+
+@login_required
+def officer_home(request: HttpRequest) -> HttpResponse:
+    """What needs the officer now."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_officer:
+        raise Http404
+    mine = Incident.objects.visible_to(user).with_list_columns()
+    now = timezone.now()
+    deadlines = (
+        mine.filter(
+            kind=Incident.Kind.BREACH,
+            regulator_deadline__isnull=False,
+            regulator_notified_at__isnull=True,
+            status__in=Incident.OPEN_STATUSES,
+        )
+        .exclude(decision_notify_regulator="no")
+        .order_by("regulator_deadline")[:20]
+    )
+    new_reports = mine.filter(status=Incident.Status.REPORTED).order_by("-reported_at")[:20]
+    waiting = mine.filter(
+        status__in=[Incident.Status.TRIAGE, Incident.Status.ASSESSED, Incident.Status.REOPENED]
+    ).order_by("reported_at")[:20]
+    overdue = (
+        Action.objects.overdue()
+        .filter(incident__in=mine)
+        .select_related("incident", "owner")
+        .order_by("due_date")[:20]
+    )
+    return render(
+        request,
+        "breaches/register/officer_home.html",
+        {
+            "deadlines": deadlines,
+            "new_reports": new_reports,
+            "waiting": waiting,
+            "overdue": overdue,
+            "now": now,
+            "soon": now + timedelta(hours=24),
+        },
+    )

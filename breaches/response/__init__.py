@@ -1,0 +1,1 @@
+"""Responding to an incident: notifications, actions with owners and reminders, restriction."""

@@ -1,0 +1,51 @@
+"""Restricting an incident to named people, and lifting it (SPEC §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from breaches.models import Incident
+
+
+def incident_restrict(
+    *, incident: Incident, actor: User, people: Iterable[User], reason: str
+) -> Incident:
+    """Restrict an incident to named people (the CPO sees it anyway), with a reason."""
+    if not actor.is_chief_privacy_officer:
+        raise PermissionDenied("Only the chief privacy officer restricts incidents.")
+    named = list(people)
+    errors = {}
+    if any(p.role in {User.Role.EXECUTIVE, User.Role.ADMINISTRATOR} for p in named):
+        errors["people"] = "Executives and administrators do not see incident details (SPEC §3)."
+    if not reason.strip():
+        errors["reason"] = "Say why the incident is restricted."
+    if not named:
+        errors["people"] = "Name at least one person who may still see it."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = f"restricted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
+        locked.is_restricted = True
+        locked.save()
+        locked.restricted_to.set(named)
+    return locked
+
+
+def incident_unrestrict(*, incident: Incident, actor: User, reason: str) -> Incident:
+    if not actor.is_chief_privacy_officer:
+        raise PermissionDenied("Only the chief privacy officer lifts a restriction.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the restriction is lifted."})
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = f"restriction lifted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
+        locked.is_restricted = False
+        locked.save()
+    return locked

@@ -1,0 +1,157 @@
+"""Storing assessments and signing decisions: where the pure engine meets the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from breaches.models import Assessment, Decision, Incident
+from breaches.permissions import handles
+from breaches.triage.engine import Facts, Result, assess, parse_facts
+
+
+def engine_options() -> dict[str, int]:
+    """Settings the rule sets take (the NZ notification target in hours)."""
+    return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
+
+
+def facts_from_incident(incident: Incident) -> dict[str, Any]:
+    """The §4.1 facts as far as the report tells them; the officer completes the rest."""
+    latest = incident.assessments.order_by("-created_at", "-id").first()
+    if latest is not None:
+        return dict(latest.facts)
+    breach_types = list(incident.breach_types.values_list("breach_type", flat=True))
+    categories = list(incident.information_categories.values_list("category", flat=True))
+    roles = set(incident.affected.values_list("role", flat=True))
+    return {
+        "jurisdiction": incident.effective_jurisdiction(),
+        "kind": incident.kind,
+        "breach_types": breach_types,
+        "info_categories": categories,
+        "individuals_affected": incident.individuals_affected or 1,
+        "vulnerable_individuals": "child" in roles or "children" in categories,
+        "recipient": "unknown",
+        "security_measures": "none",
+        "key_compromised": False,
+        "contained": "fully" if incident.contained_at else "not",
+        "harm_occurred": False,
+        "harm_types": [],
+        "backup_available": None,
+        "aware_at": timezone.localtime(incident.aware_at).isoformat(),
+    }
+
+
+def run_engine(facts: Facts, *, rule_set: str | None = None) -> Result:
+    return assess(facts, rule_set=rule_set, **engine_options())
+
+
+def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Assessment:
+    """Store the engine's result for ``facts`` and keep the incident's triage columns in step."""
+    if not handles(actor, incident):
+        raise PermissionDenied("Only the incident's privacy officers assess it.")
+    if facts.kind != incident.kind:
+        raise ValidationError({"kind": "The facts must describe the incident's own kind."})
+    result = run_engine(facts)
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            incident=incident,
+            facts=facts.to_dict(),
+            result=result.to_dict(),
+            rule_set=result.rule_set,
+            jurisdiction=result.jurisdiction,
+            severity=result.severity,
+            notify_regulator=result.notify_regulator,
+            notify_individuals=result.notify_individuals,
+            regulator_deadline=result.regulator_deadline,
+            created_by=actor,
+        )
+        # Saved (not .update()), so the change is on the history with who made it.
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked.severity = result.severity
+        locked.regulator_deadline = result.regulator_deadline
+        locked.jurisdiction = result.jurisdiction
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = "assessed"  # type: ignore[attr-defined]
+        locked.save()
+    return assessment
+
+
+def reread(assessment: Assessment) -> Result:
+    """Re-run a stored assessment with the exact rule-set version it used."""
+    return run_engine(parse_facts(assessment.facts), rule_set=assessment.rule_set)
+
+
+def differs(assessment: Assessment, *, notify_regulator: str, notify_individuals: str) -> bool:
+    """Does a decision differ from the engine's recommendation? Uncertain always does."""
+    individuals = "yes" if notify_individuals in {"yes", "delay"} else "no"
+    return (
+        assessment.notify_regulator != notify_regulator
+        or assessment.notify_individuals != individuals
+    )
+
+
+def decision_record(
+    *,
+    incident: Incident,
+    assessment: Assessment,
+    actor: User,
+    notify_regulator: str,
+    notify_individuals: str,
+    rationale: str,
+    ground: str = "",
+) -> Decision:
+    """Sign a decision. It supersedes the previous one; nothing is overwritten."""
+    if not handles(actor, incident):
+        raise PermissionDenied("Only the incident's privacy officers decide on notification.")
+    errors: dict[str, str] = {}
+    if assessment.incident_id != incident.pk:
+        errors["assessment"] = "That assessment belongs to another incident."
+    if incident.kind == Incident.Kind.NEAR_MISS and (
+        notify_regulator == "yes" or notify_individuals in {"yes", "delay"}
+    ):
+        errors["notify_regulator"] = "A near miss is never notifiable."
+    needs_ground = notify_individuals in {
+        Decision.Individuals.EXCEPTION,
+        Decision.Individuals.DELAY,
+    }
+    if needs_ground and not ground.strip():
+        errors["ground"] = "Give the lawful ground for the exception or delay."
+    different = differs(
+        assessment, notify_regulator=notify_regulator, notify_individuals=notify_individuals
+    )
+    if different and not rationale.strip():
+        errors["rationale"] = (
+            "Your decision differs from the recommendation (or the recommendation was "
+            "uncertain): explain why."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        previous = (
+            Decision.objects.select_for_update(of=("self",))
+            .filter(incident=incident, superseded_by__isnull=True)
+            .order_by("-decided_at", "-id")
+            .first()
+        )
+        decision = Decision.objects.create(
+            incident=incident,
+            assessment=assessment,
+            notify_regulator=notify_regulator,
+            notify_individuals=notify_individuals,
+            ground=ground.strip(),
+            rationale=rationale.strip(),
+            differs_from_recommendation=different,
+            decided_by=actor,
+            supersedes=previous,
+        )
+        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked.decision_notify_regulator = notify_regulator
+        locked._history_user = actor  # type: ignore[attr-defined]
+        locked._change_reason = "decision signed"  # type: ignore[attr-defined]
+        locked.save()
+    return decision

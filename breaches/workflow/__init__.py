@@ -1,0 +1,1 @@
+"""The incident workflow: one transition table, one service, its page action."""
