@@ -6,9 +6,14 @@ not incidents (SPEC §3). History rows and access events are not editable anywhe
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest
 from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -18,12 +23,16 @@ from accounts.models import BusinessUnit, User
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """Shows each object's change history, and never offers to revert it."""
 
-    def has_revert_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_revert_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
-        from django.core.exceptions import PermissionDenied
-
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> NoReturn:
         raise PermissionDenied
 
 
@@ -39,7 +48,7 @@ class BusinessUnitAdmin(ReadOnlyHistoryAdmin):
     def indented_name(self, obj: BusinessUnit) -> str:
         return "— " * obj.depth + obj.name
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: BusinessUnit | None = None) -> bool:
         # Units are referenced by incidents and history; retire them by renaming instead.
         return False
 
@@ -47,7 +56,7 @@ class BusinessUnitAdmin(ReadOnlyHistoryAdmin):
 class RegisterUserCreationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "email", "first_name", "last_name", "role", "business_unit"]
+        fields = ("username", "email", "first_name", "last_name", "role", "business_unit")
 
 
 @admin.register(User)
@@ -93,7 +102,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People are referenced by incidents and history: deactivate instead of deleting.
         return False
 

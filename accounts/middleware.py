@@ -21,7 +21,7 @@ class RequestIdMiddleware:
         # the id written into the audit.
         incoming = request.headers.get("X-Request-ID") if settings.TRUST_REQUEST_ID_HEADER else None
         request_id = new_request_id(incoming)
-        request.request_id = request_id  # type: ignore[attr-defined]
+        request.request_id = request_id  # type: ignore[attr-defined]  # the access log reads it
         token = set_request_id(request_id)
         try:
             response = self.get_response(request)

@@ -6,7 +6,7 @@ a subtree is one indexed ``path LIKE 'prefix%'`` query, never recursion in Pytho
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -129,7 +129,7 @@ class User(AbstractUser):
 
     REQUIRED_FIELDS = ["email", "business_unit"]
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
     history = HistoricalRecords(
         bases=[HistoryContext],
         excluded_fields=["password", "last_login"],

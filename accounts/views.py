@@ -1,15 +1,15 @@
 """Home: send each person to the page their role starts from."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if user.is_officer:
         return redirect("breaches:officer-home")
     if user.is_executive:

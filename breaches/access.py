@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from accounts.client_ip import client_ip
+from accounts.http import AuthenticatedHttpRequest, AuthenticatedRequest
 from accounts.models import AccessEvent
 from breaches.models import Incident
 
 
 def record_access(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest | AuthenticatedRequest,
     *,
     action: str,
     incident: Incident | None = None,

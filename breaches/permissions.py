@@ -1,18 +1,20 @@
-"""Who may do what with an incident they can already see.
+"""Who may do what with an incident they can already see, and the one way writes lock it.
 
-Visibility is ``Incident.objects.visible_to``'s job; these answer the next question: given an
-incident in scope, does this person *handle* it as a privacy officer, or only follow it as its
-reporter (or as someone named on a restriction)?
+Visibility is ``Incident.objects.visible_to``'s job and handling is ``handled_by``'s; the
+functions here are their Python twins for one loaded incident, and :func:`lock_for_write` is the
+helper every scoped write service calls: inside the write's transaction it locks the row and
+re-checks, against the database as it is now, that the actor still sees (and, for officers'
+work, still handles) the incident. Scope can change between the page being opened and the form
+being sent (a restriction, a reassignment): the write is then refused, never done on stale scope.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from accounts.models import User
-
-if TYPE_CHECKING:
-    from breaches.models import Incident
+from breaches.models import Incident
 
 
 def can_use_register(user: User) -> bool:
@@ -21,7 +23,7 @@ def can_use_register(user: User) -> bool:
 
 
 def handles(user: User, incident: Incident) -> bool:
-    """Does ``user`` handle ``incident`` as a privacy officer?
+    """Does ``user`` handle ``incident`` as a privacy officer? (``handled_by`` for one row.)
 
     The CPO handles every incident; a privacy officer those in their assigned subtrees, and a
     restricted one only when named on it. Reporting an incident never makes an officer its
@@ -52,3 +54,28 @@ def can_contribute(user: User, incident: Incident) -> bool:
     if handles(user, incident):
         return True
     return incident.reporter_id == user.pk and incident.is_open
+
+
+def lock_for_write(
+    incident: Incident, *, actor: User, handling: bool = True, refusal: str = ""
+) -> Incident:
+    """The incident, locked for the rest of the caller's transaction, after re-checking scope.
+
+    ``handling``: the actor must handle the incident (officers' work); otherwise seeing it is
+    enough and the service checks the finer rule (``can_contribute``) on the locked row.
+    Must be called inside ``transaction.atomic()``.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_for_write must be called inside transaction.atomic()")
+    scope = Incident.objects.visible_to(actor)
+    if handling:
+        scope = scope.handled_by(actor)
+    locked = (
+        scope.select_for_update(of=("self",))
+        .select_related("business_unit")
+        .filter(pk=incident.pk)
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied(refusal or "Only the incident's privacy officers can do this.")
+    return locked

@@ -319,6 +319,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Domain errors from services become 400/403/409 here, and nowhere else (config/errors.py).
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     # ASCII-escaped JSON: an error that echoes a lone surrogate from the input still encodes.
     "UNICODE_JSON": False,
     "DEFAULT_RENDERER_CLASSES": [

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
-from breaches.models import Action, Incident, IncidentBreachType
+from breaches.models import Action, Incident, IncidentBreachType, RegulatorDecision
 
 
 @dataclass(frozen=True)
@@ -140,13 +140,14 @@ def headline(incidents: QuerySet[Incident], quarter: Quarter) -> Headline:
         breaches=Count("pk", filter=Q(kind=Incident.Kind.BREACH)),
         near_misses=Count("pk", filter=Q(kind=Incident.Kind.NEAR_MISS)),
         notifiable=Count(
-            "pk", filter=Q(kind=Incident.Kind.BREACH, decision_notify_regulator="yes")
+            "pk",
+            filter=Q(kind=Incident.Kind.BREACH, decision_notify_regulator=RegulatorDecision.NOTIFY),
         ),
         on_time=Count(
             "pk",
             filter=Q(
                 kind=Incident.Kind.BREACH,
-                decision_notify_regulator="yes",
+                decision_notify_regulator=RegulatorDecision.NOTIFY,
                 regulator_notified_at__isnull=False,
                 regulator_notified_at__lte=F("regulator_deadline"),
             ),
@@ -161,7 +162,8 @@ def headline(incidents: QuerySet[Incident], quarter: Quarter) -> Headline:
         notified_on_time_pct=pct,
         median_hours_to_containment=median_hours(breaches, "contained_at"),
         median_hours_to_notification=median_hours(
-            breaches.filter(decision_notify_regulator="yes"), "regulator_notified_at"
+            breaches.filter(decision_notify_regulator=RegulatorDecision.NOTIFY),
+            "regulator_notified_at",
         ),
         open_actions=actions.open,
         overdue_actions=actions.overdue,
@@ -304,7 +306,7 @@ def notifiable_breaches(incidents: QuerySet[Incident], quarter: Quarter) -> list
     statuses = dict(Incident.Status.choices)
     rows = (
         _in(incidents, quarter)
-        .filter(kind=Incident.Kind.BREACH, decision_notify_regulator="yes", is_restricted=False)
+        .filter(kind=Incident.Kind.BREACH, decision_notify_regulator=RegulatorDecision.NOTIFY, is_restricted=False)
         .order_by("reported_at", "pk")
         .values(
             "reference", "business_unit__name", "channel", "cause_category", "status",

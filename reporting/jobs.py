@@ -20,18 +20,19 @@ from django.utils import timezone
 
 from accounts.models import User
 from breaches.models import Incident
+from config.celery import enqueue_on_commit
 from reporting.figures import Quarter, quarter_figures
 from reporting.models import QuarterlyReport
+
+# The task that makes a report (reporting/tasks.py), queued by its explicit name.
+GENERATE_TASK = "reporting.tasks.generate_quarterly_report"
 
 
 def report_request(*, quarter: Quarter, requested_by: User | None) -> QuarterlyReport:
     """Queue a report; the job starts once the transaction commits."""
-    from reporting.tasks import generate_quarterly_report
-
     with transaction.atomic():
         report = QuarterlyReport.objects.create(quarter=quarter.code, requested_by=requested_by)
-        report_id = report.pk
-        transaction.on_commit(lambda: generate_quarterly_report.delay(report_id))
+        enqueue_on_commit(GENERATE_TASK, report.pk)
     return report
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from reporting import jobs
 from reporting.figures import Quarter
 
 
 @shared_task(
+    name=jobs.GENERATE_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -31,10 +33,8 @@ def generate_quarterly_report(self, report_id: int) -> bool:  # type: ignore[no-
         raise
 
 
-@shared_task(acks_late=True)
+@shared_task(name="reporting.tasks.request_previous_quarter_report", acks_late=True)
 def request_previous_quarter_report() -> int:
     """Beat, on the first day after a quarter ends: queue the report of the quarter just ended."""
-    from django.utils import timezone
-
     quarter = Quarter.containing(timezone.localdate()).previous()
     return jobs.report_request(quarter=quarter, requested_by=None).pk

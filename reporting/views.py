@@ -10,10 +10,11 @@ import contextlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.models import Incident
@@ -24,8 +25,8 @@ from reporting.models import QuarterlyReport
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not (user.is_executive or user.is_officer):
         raise Http404
     quarter = Quarter.containing(timezone.localdate())
@@ -55,9 +56,9 @@ def _may_use_reports(user: User) -> bool:
 
 
 @login_required
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The reports page: past reports to download, and a form to request one."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not _may_use_reports(user):
         raise Http404
     if request.method == "POST":
@@ -85,9 +86,9 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+def report_status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The job's state, for the page to follow without reloading."""
-    if not _may_use_reports(request.user):  # type: ignore[arg-type]
+    if not _may_use_reports(request.user):
         raise Http404
     report = get_object_or_404(QuarterlyReport, pk=pk)
     return JsonResponse(
@@ -104,9 +105,9 @@ def report_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Download a finished report; every download is an access event."""
-    if not _may_use_reports(request.user):  # type: ignore[arg-type]
+    if not _may_use_reports(request.user):
         raise Http404
     report = get_object_or_404(QuarterlyReport, pk=pk, status=QuarterlyReport.Status.DONE)
     record_access(

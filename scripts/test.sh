@@ -79,9 +79,10 @@ export VAR_DIR="$TMP/var"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
 
 # --- 4. Lint ------------------------------------------------------------------------------------
-say "Lint: ruff, manage.py check, makemigrations --check"
+say "Lint: ruff, mypy, manage.py check, makemigrations --check"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+"$VENV/bin/mypy" .
 DJANGO_SETTINGS_MODULE=config.test_settings "$PY" manage.py check --fail-level WARNING
 DJANGO_SETTINGS_MODULE=config.test_settings "$PY" manage.py makemigrations --check --dry-run
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -223,7 +223,9 @@ class ReportForm(DetailsMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["business_unit"].choices = unit_choices()  # type: ignore[attr-defined]
+        # Read per form, not at import: units are added while the site runs.
+        units = cast(forms.TypedChoiceField, self.fields["business_unit"])
+        units.choices = unit_choices()
 
     def clean_evidence(self) -> Any:
         upload = self.cleaned_data.get("evidence")

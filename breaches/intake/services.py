@@ -24,6 +24,8 @@ from breaches.models import (
     ReferenceCounter,
 )
 from breaches.permissions import can_contribute, can_write_internal
+from breaches.triage.clock import provisional_deadline
+from config.celery import enqueue_on_commit
 
 # History reason of child rows written with the report itself.
 REPORTED_WITH = "reported with the incident"
@@ -129,8 +131,6 @@ def _incident_create(
     affected: Iterable[tuple[str, str]],
     **fields: Any,
 ) -> Incident:
-    from breaches.tasks import notify_officers_of_new_report
-
     now = timezone.now()
     with transaction.atomic():
         incident = Incident(
@@ -148,8 +148,6 @@ def _incident_create(
             ),
             *(AffectedIndividual(reference=ref, role=role) for ref, role in affected),
         ]
-        from breaches.triage.clock import provisional_deadline
-
         # The clock starts at awareness, before anyone has assessed the report.
         incident.regulator_deadline = provisional_deadline(incident)
         for row in [incident, *children]:
@@ -160,7 +158,7 @@ def _incident_create(
                 row._change_reason = REPORTED_WITH  # type: ignore[union-attr]
             row.save()
         incident_id = incident.pk
-        transaction.on_commit(lambda: notify_officers_of_new_report.delay(incident_id))
+        enqueue_on_commit("breaches.tasks.notify_officers_of_new_report", incident_id)
     return incident
 
 

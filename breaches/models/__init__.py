@@ -12,9 +12,22 @@ from breaches.models.evidence import (
     IncidentInformationCategory,
     _attachment_path,
 )
-from breaches.models.incident import Answer, Incident, IncidentQuerySet, ReferenceCounter, Severity
+from breaches.models.incident import (
+    Answer,
+    Incident,
+    IncidentQuerySet,
+    ReferenceCounter,
+    RegulatorDecision,
+    Severity,
+)
 from breaches.models.response import Action, ActionQuerySet, Notification
-from breaches.models.triage import Assessment, DeadlineReminder, Decision
+from breaches.models.triage import (
+    Assessment,
+    AssessmentQuerySet,
+    DeadlineReminder,
+    Decision,
+    DecisionQuerySet,
+)
 
 __all__ = [
     "Action",
@@ -22,16 +35,19 @@ __all__ = [
     "AffectedIndividual",
     "Answer",
     "Assessment",
+    "AssessmentQuerySet",
     "Attachment",
     "Comment",
     "DeadlineReminder",
     "Decision",
+    "DecisionQuerySet",
     "Incident",
     "IncidentBreachType",
     "IncidentInformationCategory",
     "IncidentQuerySet",
     "Notification",
     "ReferenceCounter",
+    "RegulatorDecision",
     "Severity",
     "_attachment_path",
 ]

@@ -25,6 +25,13 @@ class Answer(models.TextChoices):
     UNCERTAIN = "uncertain", "Uncertain: the officer must decide"
 
 
+class RegulatorDecision(models.TextChoices):
+    """The officer's signed answer to "notify the regulator?" (``Decision.Regulator``)."""
+
+    NOTIFY = "yes", "Notify the regulator"
+    DO_NOT_NOTIFY = "no", "Not notifiable"
+
+
 class Severity(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -54,12 +61,39 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         scope = Q(reporter_id=user.pk)
         if user.role == User.Role.PRIVACY_OFFICER:
             scope |= units_q(user.assigned_paths(), "business_unit__path")
-        named = Exists(
-            Incident.restricted_to.through.objects.filter(
-                incident_id=OuterRef("pk"), user_id=user.pk
-            )
+        return self.filter(
+            (scope & Q(is_restricted=False)) | (Q(is_restricted=True) & _named(user))
         )
-        return self.filter((scope & Q(is_restricted=False)) | (Q(is_restricted=True) & named))
+
+    def handled_by(self, user: Any) -> IncidentQuerySet:
+        """The incidents ``user`` *handles* as a privacy officer: triages, notifies, closes.
+
+        The CPO handles every incident; a privacy officer those in their assigned subtrees, and
+        a restricted one only when named on it. Reporting an incident never makes anyone its
+        handler. ``breaches.permissions.handles`` is the same rule for one loaded incident.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role == User.Role.CHIEF_PRIVACY_OFFICER:
+            return self.all()
+        if user.role != User.Role.PRIVACY_OFFICER:
+            return self.none()
+        units = units_q(user.assigned_paths(), "business_unit__path")
+        return self.filter(
+            (units & Q(is_restricted=False)) | (Q(is_restricted=True) & _named(user))
+        )
+
+    def clock_running(self) -> IncidentQuerySet:
+        """Breaches whose regulator clock runs: the SQL twin of ``Incident.clock_running``."""
+        return self.filter(
+            kind=Incident.Kind.BREACH,
+            regulator_deadline__isnull=False,
+            regulator_notified_at__isnull=True,
+        ).exclude(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
+
+    def open(self) -> IncidentQuerySet:
+        """Incidents not closed (the SQL twin of ``Incident.is_open``)."""
+        return self.filter(status__in=Incident.OPEN_STATUSES)
 
     def countable_by(self, user: Any) -> IncidentQuerySet:
         """The incidents that may be *counted* in aggregates shown to ``user``.
@@ -98,6 +132,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             severity_rank=severity_rank,
             status_rank=status_rank,
         )
+
+
+def _named(user: Any) -> Exists:
+    """Is ``user`` named on the (restricted) incident of the outer query?"""
+    return Exists(
+        Incident.restricted_to.through.objects.filter(incident_id=OuterRef("pk"), user_id=user.pk)
+    )
 
 
 class ReferenceCounter(models.Model):
@@ -215,7 +256,9 @@ class Incident(models.Model):
     # register can filter and sort on them without joins.
     severity = models.CharField(max_length=16, choices=Severity.choices, blank=True, editable=False)
     regulator_deadline = models.DateTimeField(null=True, blank=True, editable=False)
-    decision_notify_regulator = models.CharField(max_length=8, blank=True, editable=False)
+    decision_notify_regulator = models.CharField(
+        max_length=8, choices=RegulatorDecision.choices, blank=True, editable=False
+    )
     # When the regulator was notified; set by the notification service (the clock stops).
     regulator_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -257,11 +300,14 @@ class Incident(models.Model):
 
     @property
     def clock_running(self) -> bool:
-        """The regulator clock runs until the regulator is notified or it is decided not to."""
+        """The regulator clock runs until the regulator is notified or it is decided not to.
+
+        ``IncidentQuerySet.clock_running`` is the same rule in SQL (for open incidents).
+        """
         return (
             self.regulator_deadline is not None
             and self.regulator_notified_at is None
-            and self.decision_notify_regulator != "no"
+            and self.decision_notify_regulator != RegulatorDecision.DO_NOT_NOTIFY
             and self.kind == self.Kind.BREACH
         )
 

@@ -7,7 +7,25 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from breaches.models.incident import Answer, Incident, Severity
+from breaches.models.incident import Answer, Incident, RegulatorDecision, Severity
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def latest_first(self) -> AssessmentQuerySet:
+        return self.order_by("-created_at", "-id")
+
+    def latest_for(self, incident: Incident) -> Assessment | None:
+        """The assessment a decision must be made against: the incident's newest."""
+        return self.filter(incident=incident).latest_first().select_related("created_by").first()
+
+
+class DecisionQuerySet(models.QuerySet["Decision"]):
+    def current(self) -> DecisionQuerySet:
+        """Decisions in force: those no later decision supersedes (one per incident)."""
+        return self.filter(superseded_by__isnull=True)
+
+    def current_for(self, incident: Incident) -> Decision | None:
+        return self.filter(incident=incident).current().order_by("-decided_at", "-id").first()
 
 
 class Assessment(models.Model):
@@ -31,6 +49,8 @@ class Assessment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AssessmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         get_latest_by = ["created_at", "id"]
@@ -42,9 +62,7 @@ class Assessment(models.Model):
 class Decision(models.Model):
     """The officer's signed decision on notification. Never overwritten: a new one supersedes."""
 
-    class Regulator(models.TextChoices):
-        NOTIFY = "yes", "Notify the regulator"
-        DO_NOT_NOTIFY = "no", "Not notifiable"
+    Regulator = RegulatorDecision
 
     class Individuals(models.TextChoices):
         NOTIFY = "yes", "Notify affected individuals"
@@ -68,6 +86,8 @@ class Decision(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["decided_at", "id"]

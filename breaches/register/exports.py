@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -20,8 +21,8 @@ CSV_HEADER = [
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if hasattr(value, "isoformat"):
-        return timezone.localtime(value).isoformat()  # type: ignore[arg-type]
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
     text = str(value)
     # CSV injection: =, +, -, @ (and tab/CR) start a formula in spreadsheet programs.
     if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BusinessUnit
-from breaches.models import Action, Incident, IncidentBreachType, Severity
+from breaches.models import Action, Incident, IncidentBreachType, IncidentQuerySet, Severity
 
 DATE = forms.DateInput(attrs={"type": "date"})
 # "Any" rather than django-filter's "Unknown" for the empty choice.
@@ -131,15 +131,9 @@ class IncidentFilter(django_filters.FilterSet):
         overdue = Action.objects.overdue().values("incident_id")
         return queryset.filter(pk__in=overdue) if value else queryset.exclude(pk__in=overdue)
 
-    def by_deadline(
-        self, queryset: QuerySet[Incident], name: str, value: str
-    ) -> QuerySet[Incident]:
+    def by_deadline(self, queryset: IncidentQuerySet, name: str, value: str) -> QuerySet[Incident]:
         now = timezone.now()
-        running = queryset.filter(
-            kind=Incident.Kind.BREACH,
-            regulator_deadline__isnull=False,
-            regulator_notified_at__isnull=True,
-        ).exclude(decision_notify_regulator="no")
+        running = queryset.clock_running()
         if value == "missed":
             return running.filter(regulator_deadline__lte=now)
         if value == "soon":

@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessEvent, User
+from accounts.http import AuthenticatedHttpRequest, signed_in
+from accounts.models import AccessEvent
 from breaches.access import record_access
 from breaches.intake import kept_input
 from breaches.intake.forms import (
@@ -46,7 +47,9 @@ def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
     )
 
 
-def _comment_form(request: HttpRequest, incident: Incident, internal: bool) -> CommentForm:
+def _comment_form(
+    request: AuthenticatedHttpRequest, incident: Incident, internal: bool
+) -> CommentForm:
     """A fresh comment form, or the one the person was typing when their session expired."""
     initial: dict[str, Any] = {
         # Officers' notes default to internal: sharing with the reporter is a choice.
@@ -63,14 +66,14 @@ def _comment_form(request: HttpRequest, incident: Incident, internal: bool) -> C
 
 
 @login_required
-def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def incident_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """One incident, its details, evidence and timeline; opening it writes an access event."""
     incident = get_object_or_404(_detail_queryset(request), reference=reference)
     return render_incident(request, incident)
 
 
 def render_incident(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     incident: Incident,
     *,
     comment_form: CommentForm | None = None,
@@ -78,7 +81,7 @@ def render_incident(
     status: int = 200,
 ) -> HttpResponse:
     """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
     internal = can_write_internal(user, incident)
     context = {
@@ -107,7 +110,7 @@ def _scoped(request: HttpRequest) -> QuerySet[Incident]:
 @require_POST
 def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
     key = f"comment:{reference}"
-    if not request.user.is_authenticated:
+    if not signed_in(request):
         back = reverse("breaches:incident-detail", kwargs={"reference": reference})
         return kept_input.expired_response(
             request, key, {"body", "visibility"}, back + "?restore=1"
@@ -119,7 +122,7 @@ def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             comment_add(
                 incident=incident,
-                author=request.user,  # type: ignore[arg-type]
+                author=request.user,
                 body=form.cleaned_data["body"],
                 visibility=visibility,
             )
@@ -136,14 +139,14 @@ def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_attachment(request: HttpRequest, reference: str) -> HttpResponse:
+def add_attachment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = get_object_or_404(_scoped(request), reference=reference)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             attachment_add(
                 incident=incident,
-                uploaded_by=request.user,  # type: ignore[arg-type]
+                uploaded_by=request.user,
                 upload=form.cleaned_data["file"],
             )
         except (PermissionDenied, ValidationError) as exc:

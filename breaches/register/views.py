@@ -143,16 +143,7 @@ def officer_home(request: HttpRequest) -> HttpResponse:
         raise Http404
     mine = Incident.objects.visible_to(user).with_list_columns()
     now = timezone.now()
-    deadlines = (
-        mine.filter(
-            kind=Incident.Kind.BREACH,
-            regulator_deadline__isnull=False,
-            regulator_notified_at__isnull=True,
-            status__in=Incident.OPEN_STATUSES,
-        )
-        .exclude(decision_notify_regulator="no")
-        .order_by("regulator_deadline")[:20]
-    )
+    deadlines = mine.clock_running().open().order_by("regulator_deadline")[:20]
     new_reports = mine.filter(status=Incident.Status.REPORTED).order_by("-reported_at")[:20]
     waiting = mine.filter(
         status__in=[Incident.Status.TRIAGE, Incident.Status.ASSESSED, Incident.Status.REOPENED]

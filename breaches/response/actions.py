@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -13,19 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from breaches.models import Action, Incident
-from breaches.permissions import handles
-
-
-def _locked_for(incident: Incident, actor: User) -> Incident:
-    """The incident, locked, after re-checking inside the transaction that actor handles it."""
-    locked = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("business_unit")
-        .get(pk=incident.pk)
-    )
-    if not handles(actor, locked):
-        raise PermissionDenied("Only the incident's privacy officers can do this.")
-    return locked
+from breaches.permissions import lock_for_write
 
 
 def action_create(
@@ -45,7 +33,7 @@ def action_create(
     if not owner.is_active:
         raise ValidationError({"owner": "Choose someone who still works here."})
     with transaction.atomic():
-        locked = _locked_for(incident, actor)
+        locked = lock_for_write(incident, actor=actor)
         action = Action(
             incident=locked,
             kind=kind,
@@ -62,17 +50,25 @@ def action_create(
 
 def action_set_status(*, action: Action, actor: User, status: str) -> Action:
     """The owner marks their action done; the incident's officers may also cancel or reopen."""
-    incident = action.incident
-    is_handler = handles(actor, incident)
-    owner_done = (
-        action.owner_id == actor.pk
-        and status == Action.Status.DONE
-        and action.status == Action.Status.OPEN
-    )
-    if not (is_handler or owner_done):
-        raise PermissionDenied("Only the action's owner or the incident's officers can do this.")
     with transaction.atomic():
-        locked = Action.objects.select_for_update().get(pk=action.pk)
+        # The action is locked and the rule re-checked on the row as it is now: the owner may
+        # only mark their own open action done; any other change is the incident's officers'.
+        locked = (
+            Action.objects.select_for_update(of=("self",))
+            .select_related("incident__business_unit")
+            .get(pk=action.pk)
+        )
+        owner_done = (
+            locked.owner_id == actor.pk
+            and status == Action.Status.DONE
+            and locked.status == Action.Status.OPEN
+        )
+        if not owner_done:
+            lock_for_write(
+                locked.incident,
+                actor=actor,
+                refusal="Only the action's owner or the incident's officers can do this.",
+            )
         locked.status = status
         locked.completed_at = timezone.now() if status == Action.Status.DONE else None
         locked._history_user = actor  # type: ignore[attr-defined]

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
 from breaches.intake.validation import in_future, too_early
 from breaches.models import Incident, Notification
-from breaches.permissions import handles
-
-
-def _locked_for(incident: Incident, actor: User) -> Incident:
-    """The incident, locked, after re-checking inside the transaction that actor handles it."""
-    locked = (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("business_unit")
-        .get(pk=incident.pk)
-    )
-    if not handles(actor, locked):
-        raise PermissionDenied("Only the incident's privacy officers can do this.")
-    return locked
+from breaches.permissions import lock_for_write
 
 
 def notification_record(
@@ -53,7 +41,7 @@ def notification_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = _locked_for(incident, actor)
+        locked = lock_for_write(incident, actor=actor)
         on_time = None
         if (
             recipient == Notification.Recipient.REGULATOR

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import User
 from breaches.models import Incident
+from breaches.permissions import lock_for_write
 
 
 def incident_restrict(
@@ -28,7 +29,9 @@ def incident_restrict(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked = lock_for_write(
+            incident, actor=actor, refusal="Only the chief privacy officer can do this."
+        )
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = f"restricted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
         locked.is_restricted = True
@@ -43,7 +46,9 @@ def incident_unrestrict(*, incident: Incident, actor: User, reason: str) -> Inci
     if not reason.strip():
         raise ValidationError({"reason": "Say why the restriction is lifted."})
     with transaction.atomic():
-        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        locked = lock_for_write(
+            incident, actor=actor, refusal="Only the chief privacy officer can do this."
+        )
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = f"restriction lifted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
         locked.is_restricted = False

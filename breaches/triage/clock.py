@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from breaches.models import Incident
+from breaches.models import Incident, RegulatorDecision
 
 
 def provisional_deadline(incident: Incident) -> datetime | None:
@@ -16,16 +16,19 @@ def provisional_deadline(incident: Incident) -> datetime | None:
     if incident.kind != Incident.Kind.BREACH:
         return None
     jurisdiction = incident.effective_jurisdiction()
-    if jurisdiction == "AU":
+    if jurisdiction == Incident.Jurisdiction.AU:
         return incident.aware_at + timedelta(days=30)
-    if jurisdiction == "GDPR":
+    if jurisdiction == Incident.Jurisdiction.GDPR:
         return incident.aware_at + timedelta(hours=72)
     return incident.aware_at + timedelta(hours=settings.TRIAGE_NZ_TARGET_HOURS)
 
 
 def clock_purpose(incident: Incident) -> str:
     """What the deadline is for: AU's 30 days are to finish assessing (s26WH), not to notify."""
-    if incident.jurisdiction == "AU" and incident.decision_notify_regulator != "yes":
+    if (
+        incident.jurisdiction == Incident.Jurisdiction.AU
+        and incident.decision_notify_regulator != RegulatorDecision.NOTIFY
+    ):
         return "to finish assessing the breach (AU s26WH)"
     return "to notify the regulator"
 

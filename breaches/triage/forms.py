@@ -92,7 +92,6 @@ class FactsForm(forms.Form):
         self.fields["aware_at"].disabled = True
         self.fields["aware_at"].initial = timezone.localtime(incident.aware_at)
         self.fields["aware_at"].help_text = "From the incident; it starts the clock."
-        self.fields["individuals_affected"].max_value = 10_000_000
         if incident.individuals_affected is None:
             self.fields[
                 "individuals_affected"

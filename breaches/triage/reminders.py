@@ -25,14 +25,9 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
     now = now or timezone.now()
     horizon = now + timedelta(hours=max(settings.TRIAGE_REMINDER_HOURS, default=24))
     candidates = (
-        Incident.objects.filter(
-            kind=Incident.Kind.BREACH,
-            regulator_deadline__isnull=False,
-            regulator_deadline__lte=horizon,
-            regulator_notified_at__isnull=True,
-            status__in=Incident.OPEN_STATUSES,
-        )
-        .exclude(decision_notify_regulator="no")
+        Incident.objects.clock_running()
+        .open()
+        .filter(regulator_deadline__lte=horizon)
         .select_related("business_unit")
     )
     sent = 0

@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from breaches.models import Assessment, Decision, Incident
-from breaches.permissions import handles
+from breaches.models import (
+    AffectedIndividual,
+    Answer,
+    Assessment,
+    Decision,
+    Incident,
+    IncidentInformationCategory,
+    RegulatorDecision,
+)
+from breaches.permissions import lock_for_write
 from breaches.triage.engine import Facts, Result, assess, parse_facts
+from config.errors import Conflict
+
+# Individual decisions that mean the people are (or will be) told.
+TELLS_INDIVIDUALS = frozenset({Decision.Individuals.NOTIFY, Decision.Individuals.DELAY})
 
 
 def engine_options() -> dict[str, int]:
@@ -22,7 +34,7 @@ def engine_options() -> dict[str, int]:
 
 def facts_from_incident(incident: Incident) -> dict[str, Any]:
     """The §4.1 facts as far as the report tells them; the officer completes the rest."""
-    latest = incident.assessments.order_by("-created_at", "-id").first()
+    latest = Assessment.objects.latest_for(incident)
     if latest is not None:
         return dict(latest.facts)
     breach_types = list(incident.breach_types.values_list("breach_type", flat=True))
@@ -34,7 +46,8 @@ def facts_from_incident(incident: Incident) -> dict[str, Any]:
         "breach_types": breach_types,
         "info_categories": categories,
         "individuals_affected": incident.individuals_affected or 1,
-        "vulnerable_individuals": "child" in roles or "children" in categories,
+        "vulnerable_individuals": AffectedIndividual.Role.CHILD in roles
+        or IncidentInformationCategory.Category.CHILDREN in categories,
         "recipient": "unknown",
         "security_measures": "none",
         "key_compromised": False,
@@ -52,14 +65,15 @@ def run_engine(facts: Facts, *, rule_set: str | None = None) -> Result:
 
 def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Assessment:
     """Store the engine's result for ``facts`` and keep the incident's triage columns in step."""
-    if not handles(actor, incident):
-        raise PermissionDenied("Only the incident's privacy officers assess it.")
     if facts.kind != incident.kind:
         raise ValidationError({"kind": "The facts must describe the incident's own kind."})
     result = run_engine(facts)
     with transaction.atomic():
+        locked = lock_for_write(
+            incident, actor=actor, refusal="Only the incident's privacy officers assess it."
+        )
         assessment = Assessment.objects.create(
-            incident=incident,
+            incident=locked,
             facts=facts.to_dict(),
             result=result.to_dict(),
             rule_set=result.rule_set,
@@ -71,7 +85,6 @@ def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Asses
             created_by=actor,
         )
         # Saved (not .update()), so the change is on the history with who made it.
-        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
         locked.severity = result.severity
         locked.regulator_deadline = result.regulator_deadline
         locked.jurisdiction = result.jurisdiction
@@ -88,7 +101,7 @@ def reread(assessment: Assessment) -> Result:
 
 def differs(assessment: Assessment, *, notify_regulator: str, notify_individuals: str) -> bool:
     """Does a decision differ from the engine's recommendation? Uncertain always does."""
-    individuals = "yes" if notify_individuals in {"yes", "delay"} else "no"
+    individuals = Answer.YES if notify_individuals in TELLS_INDIVIDUALS else Answer.NO
     return (
         assessment.notify_regulator != notify_regulator
         or assessment.notify_individuals != individuals
@@ -106,13 +119,11 @@ def decision_record(
     ground: str = "",
 ) -> Decision:
     """Sign a decision. It supersedes the previous one; nothing is overwritten."""
-    if not handles(actor, incident):
-        raise PermissionDenied("Only the incident's privacy officers decide on notification.")
     errors: dict[str, str] = {}
     if assessment.incident_id != incident.pk:
         errors["assessment"] = "That assessment belongs to another incident."
     if incident.kind == Incident.Kind.NEAR_MISS and (
-        notify_regulator == "yes" or notify_individuals in {"yes", "delay"}
+        notify_regulator == RegulatorDecision.NOTIFY or notify_individuals in TELLS_INDIVIDUALS
     ):
         errors["notify_regulator"] = "A near miss is never notifiable."
     needs_ground = notify_individuals in {
@@ -132,14 +143,28 @@ def decision_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        locked = lock_for_write(
+            incident,
+            actor=actor,
+            refusal="Only the incident's privacy officers decide on notification.",
+        )
         previous = (
             Decision.objects.select_for_update(of=("self",))
-            .filter(incident=incident, superseded_by__isnull=True)
+            .filter(incident=locked)
+            .current()
             .order_by("-decided_at", "-id")
             .first()
         )
+        latest = Assessment.objects.latest_for(locked)
+        if latest is None or latest.pk != assessment.pk:
+            # Checked under the lock: a reassessment made meanwhile is never decided unseen.
+            raise Conflict(
+                "The incident has been reassessed since this page was opened: reload it and "
+                "decide against the latest assessment.",
+                field="assessment",
+            )
         decision = Decision.objects.create(
-            incident=incident,
+            incident=locked,
             assessment=assessment,
             notify_regulator=notify_regulator,
             notify_individuals=notify_individuals,
@@ -149,7 +174,6 @@ def decision_record(
             decided_by=actor,
             supersedes=previous,
         )
-        locked = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
         locked.decision_notify_regulator = notify_regulator
         locked._history_user = actor  # type: ignore[attr-defined]
         locked._change_reason = "decision signed"  # type: ignore[attr-defined]

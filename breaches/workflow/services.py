@@ -6,13 +6,13 @@ and why, and an impossible one is refused with a message that says what is possi
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from breaches.models import Incident
-from breaches.permissions import handles
+from breaches.permissions import handles, lock_for_write
 from breaches.workflow.transitions import Transition, transitions_from
 
 S = Incident.Status
@@ -31,14 +31,10 @@ def available_transitions(incident: Incident, user: User) -> list[tuple[Transiti
 def incident_transition(*, incident: Incident, to: str, actor: User, reason: str = "") -> Incident:
     """Move ``incident`` to ``to``, or refuse with a message. Written to the timeline."""
     with transaction.atomic():
-        locked = (
-            Incident.objects.select_for_update(of=("self",))
-            .select_related("business_unit")
-            .get(pk=incident.pk)
-        )
         # Re-checked inside the transaction: scope or status may have changed meanwhile.
-        if not handles(actor, locked):
-            raise PermissionDenied("Only the incident's privacy officers change its status.")
+        locked = lock_for_write(
+            incident, actor=actor, refusal="Only the incident's privacy officers change its status."
+        )
         allowed = {t.target: t for t in transitions_from(locked)}
         if to not in allowed:
             possible = ", ".join(S(t).label.lower() for t in allowed) or "nothing"

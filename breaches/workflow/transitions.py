@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from breaches.models import Decision, Incident
+from breaches.models import Decision, Incident, Notification, RegulatorDecision
 
 S = Incident.Status
 
@@ -24,13 +24,13 @@ def _has_assessment(incident: Incident) -> str | None:
 
 
 def _has_decision(incident: Incident) -> str | None:
-    if not Decision.objects.filter(incident=incident, superseded_by__isnull=True).exists():
+    if not Decision.objects.filter(incident=incident).current().exists():
         return "Record the notification decision first."
     return None
 
 
 def _decided_to_notify(incident: Incident) -> str | None:
-    if incident.decision_notify_regulator != "yes":
+    if incident.decision_notify_regulator != RegulatorDecision.NOTIFY:
         return "The decision is not to notify the regulator, so there is nothing to notify."
     return None
 
@@ -38,11 +38,13 @@ def _decided_to_notify(incident: Incident) -> str | None:
 def _notified_if_notifiable(incident: Incident) -> str | None:
     """A breach decided notifiable leaves notifying only once the regulator was notified (or
     a reason for not notifying or delaying is recorded)."""
-    if incident.kind != K.BREACH or incident.decision_notify_regulator != "yes":
+    if incident.kind != K.BREACH or incident.decision_notify_regulator != RegulatorDecision.NOTIFY:
         return None
     if incident.regulator_notified_at is not None:
         return None
-    if incident.notifications.filter(recipient="regulator", method="not_notified").exists():
+    if incident.notifications.filter(
+        recipient=Notification.Recipient.REGULATOR, method=Notification.Method.NOT_NOTIFIED
+    ).exists():
         return None
     return "Record the notification to the regulator (or why not) first."
 

@@ -207,13 +207,15 @@ def parse_facts(data: Any, *, default_jurisdiction: str = "NZ") -> Facts:
             )
     if errors:
         raise FactsError(errors)
+    # Without errors both are present and valid; the asserts tell the type checker so.
     assert aware_at is not None
+    assert isinstance(count, int)
     return Facts(
         jurisdiction=jurisdiction,
         kind=kind,
         breach_types=breach_types,
         info_categories=info_categories,
-        individuals_affected=int(count),
+        individuals_affected=count,
         vulnerable_individuals=bool(vulnerable),
         recipient=recipient,
         security_measures=security,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting import jobs
@@ -30,4 +29,4 @@ class Command(BaseCommand):
             jobs.fail(report.pk, exc)
             raise CommandError(f"the report failed: {exc}") from exc
         report.refresh_from_db()
-        self.stdout.write(default_storage.path(report.file.name))
+        self.stdout.write(report.file.path)

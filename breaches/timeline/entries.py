@@ -1,0 +1,62 @@
+"""What the timeline is made of: entries, field changes, and how a stored value is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from breaches.models import Incident
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of the incident, before and after, as shown to people (labels, not codes)."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """Who did what, and when; ``internal`` entries are only ever built for handlers."""
+
+    at: datetime
+    actor: str
+    verb: str
+    changes: list[Change] = field(default_factory=list)
+    text: str = ""
+    kind: str = "change"
+    internal: bool = False
+
+
+class Provider(Protocol):
+    """One source of the timeline: its entries for this audience, in a fixed number of queries."""
+
+    def __call__(
+        self, incident: Incident, *, include_internal: bool
+    ) -> Iterable[TimelineEntry]: ...
+
+
+def actor_name(user: object | None) -> str:
+    """Who wrote a history row; rows written without a user came from the system (a task)."""
+    return str(user) if user else "System"
+
+
+def label(model: type, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)  # type: ignore[attr-defined]
+
+
+def display(model: type, name: str, value: Any) -> Any:
+    """Show a choice's label rather than its stored code; yes/no for booleans."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "name") and not isinstance(value, str):  # a related object
+        return str(value)
+    choices = dict(model._meta.get_field(name).flatchoices)  # type: ignore[attr-defined]
+    return choices.get(value, value)
