@@ -84,10 +84,6 @@ class BusinessUnit(models.Model):
         prefix = self.parent.path if self.parent else "/"
         return f"{prefix}{self.code}/"
 
-    def subtree(self) -> models.QuerySet[BusinessUnit]:
-        """This unit and every unit below it."""
-        return BusinessUnit.objects.filter(path__startswith=self.path)
-
     def path_prefixes(self) -> list[str]:
         """The paths of this unit and every unit above it, root first (no query)."""
         parts = self.path.strip("/").split("/")

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from breaches.intake import views as intake
 from breaches.register import incident
@@ -6,21 +6,6 @@ from breaches.register import views as register
 from breaches.response import views as response
 from breaches.triage import views as triage
 from breaches.workflow import views as workflow
-
-
-class ReferenceConverter:
-    """An incident reference (PBR-2026-00042): anything else never reaches a view or a query."""
-
-    regex = r"PBR-\d{4}-\d{5}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ReferenceConverter, "ref")
 
 app_name = "breaches"
 

@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    "django_htmx",
     "accounts",
     "breaches",
     "reporting",
@@ -74,7 +73,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",

@@ -306,7 +306,11 @@ def notifiable_breaches(incidents: QuerySet[Incident], quarter: Quarter) -> list
     statuses = dict(Incident.Status.choices)
     rows = (
         _in(incidents, quarter)
-        .filter(kind=Incident.Kind.BREACH, decision_notify_regulator=RegulatorDecision.NOTIFY, is_restricted=False)
+        .filter(
+            kind=Incident.Kind.BREACH,
+            decision_notify_regulator=RegulatorDecision.NOTIFY,
+            is_restricted=False,
+        )
         .order_by("reported_at", "pk")
         .values(
             "reference", "business_unit__name", "channel", "cause_category", "status",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import connection, transaction
+from pytest_django import DjangoDbBlocker
 
 from accounts.models import BusinessUnit, User
 from breaches.models import Attachment, Incident
@@ -35,6 +37,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
         f"Tests ran on database engine: {connection.display_name} ({engine})"
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each module, the tests that do not use ``world`` run before those that do.
+
+    The module's world stays in the database from its first test to the module's end (see
+    ``_module_world``), so a test that never asked for it would see its rows or not depending on
+    where it stands in the file. Run first, it always sees the empty database it was written for.
+    pytest-django has already put committing tests after all others; this keeps that order and
+    only moves tests within a run of one module's tests.
+    """
+
+    def uses_world(item: pytest.Item) -> bool:
+        return "world" in getattr(item, "fixturenames", ())
+
+    reordered: list[pytest.Item] = []
+    run: list[pytest.Item] = []
+    for item in [*items, None]:
+        module = item.getparent(pytest.Module) if item is not None else None
+        if run and module is not run[0].getparent(pytest.Module):
+            reordered += [i for i in run if not uses_world(i)]
+            reordered += [i for i in run if uses_world(i)]
+            run = []
+        if item is not None:
+            run.append(item)
+    items[:] = reordered
 
 
 # --- personas ---------------------------------------------------------------------------------
@@ -137,9 +166,67 @@ def add_evidence(world: World) -> Attachment:
     return attachment
 
 
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[World]:
+    """The world built once per test module, inside a transaction rolled back after the module.
+
+    pytest-django's ``db`` runs each test in its own atomic block, which here becomes a savepoint
+    inside this transaction: whatever a test writes (to the world's rows too) is undone before
+    the next test, just as when every test built its own world. Tests that commit
+    (``transactional_db``, ``live_server``, real workers) cannot share it: pytest-django runs
+    them after every other test, and they call ``build_world()`` on their own.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # As Django's TestCase marks its class-wide atomic: durable blocks in tests still work.
+        outer._from_testcase = True  # type: ignore[attr-defined]
+        outer.__enter__()
+        try:
+            snapshot = build_world()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    _OPEN_WORLDS.append(snapshot)
+    try:
+        yield snapshot
+    finally:
+        _OPEN_WORLDS.remove(snapshot)
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# The module worlds whose transaction is open (at most one): a committing test must not run inside.
+_OPEN_WORLDS: list[World] = []
+
+
+def _commits(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or {"transactional_db", "live_server", "django_db_reset_sequences"}
+        & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_committing_test_inside_a_module_world(request: pytest.FixtureRequest) -> None:
+    if _OPEN_WORLDS and _commits(request):
+        pytest.fail(
+            "a test that commits (transactional_db, live_server, a real worker) ran while this "
+            "module's shared world was open: move it to a module that does not use `world`"
+        )
+
+
 @pytest.fixture
-def world(db: None) -> World:
-    return build_world()
+def world(_module_world: World, db: None) -> World:
+    """The personas and incidents, fresh for this test.
+
+    The rows are the module's, reset by the test's savepoint; the objects are a deep copy of the
+    ones ``build_world()`` returned, so cached relations and attributes a test changes in memory
+    never reach the next test (one copy, so ``incident_a.reporter is reporter`` still holds).
+    """
+    return copy.deepcopy(_module_world)
 
 
 # --- a real Celery worker ---------------------------------------------------------------------

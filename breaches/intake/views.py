@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
@@ -47,6 +46,7 @@ from breaches.intake.services import (
 )
 from breaches.models import Attachment, Incident
 from breaches.permissions import can_contribute
+from config.errors import page_call
 
 DRAFT_KEY = "report_draft"
 
@@ -197,17 +197,19 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
         form = DetailsForm(request.POST, incident=incident, initial=initial)
         formset = AffectedFormSet(request.POST, prefix="affected")
         if form.is_valid() and formset.is_valid():
-            try:
-                incident_add_details(
+            actor, data, rows = request.user, form.cleaned_data, affected_rows(formset)
+            saved = page_call(
+                request,
+                lambda: incident_add_details(
                     incident=incident,
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=actor,
                     details=form.details(),
-                    breach_types=form.cleaned_data.get("breach_types") or [],
-                    information_categories=form.cleaned_data.get("information_categories") or [],
-                    affected=affected_rows(formset),
-                )
-            except PermissionDenied as exc:
-                messages.error(request, str(exc))
+                    breach_types=data.get("breach_types") or [],
+                    information_categories=data.get("information_categories") or [],
+                    affected=rows,
+                ),
+            )
+            if saved is None:
                 return redirect(incident)
             kept_input.forget(request, key)
             messages.success(request, "Thank you: the information has been added.")

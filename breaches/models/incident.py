@@ -18,6 +18,9 @@ from simple_history.models import HistoricalRecords
 from accounts.models import BusinessUnit, HistoryContext, User, units_q
 from breaches.models.response import Action
 
+# An incident reference as URLs take it (PBR-2026-00042); see ``next_reference``.
+REFERENCE_PATTERN = r"PBR-\d{4}-\d{5}"
+
 
 class Answer(models.TextChoices):
     YES = "yes", "Yes"

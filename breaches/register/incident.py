@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
@@ -34,9 +33,11 @@ from breaches.intake.services import (
 from breaches.models import Comment, Incident
 from breaches.permissions import can_contribute, can_write_internal
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.selectors import incident_in_scope
 from breaches.timeline import incident_timeline
 from breaches.triage.clock import clock_for
 from breaches.workflow.services import available_transitions
+from config.errors import page_call
 
 
 def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
@@ -103,10 +104,6 @@ def render_incident(
     return render(request, "breaches/register/incident_detail.html", context, status=status)
 
 
-def _scoped(request: HttpRequest) -> QuerySet[Incident]:
-    return Incident.objects.visible_to(request.user)
-
-
 @require_POST
 def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
     key = f"comment:{reference}"
@@ -115,45 +112,33 @@ def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
         return kept_input.expired_response(
             request, key, {"body", "visibility"}, back + "?restore=1"
         )
-    incident = get_object_or_404(_scoped(request), reference=reference)
+    incident = incident_in_scope(request.user, reference)
     form = CommentForm(request.POST)
     if form.is_valid():
         visibility = form.cleaned_data.get("visibility") or Comment.Visibility.SHARED
-        try:
-            comment_add(
-                incident=incident,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                visibility=visibility,
-            )
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
-        else:
+        author = request.user
+        body = form.cleaned_data["body"]
+        if page_call(
+            request,
+            lambda: comment_add(incident=incident, author=author, body=body, visibility=visibility),
+        ):
             kept_input.forget(request, key)
             messages.success(request, "Comment added.")
             return redirect(incident.get_absolute_url() + "#timeline-heading")
-    from breaches.register.incident import render_incident
-
     return render_incident(request, incident, comment_form=form, status=400)
 
 
 @login_required
 @require_POST
 def add_attachment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = get_object_or_404(_scoped(request), reference=reference)
+    incident = incident_in_scope(request.user, reference)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            attachment_add(
-                incident=incident,
-                uploaded_by=request.user,
-                upload=form.cleaned_data["file"],
-            )
-        except (PermissionDenied, ValidationError) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        else:
+        upload = form.cleaned_data["file"]
+        if page_call(
+            request,
+            lambda: attachment_add(incident=incident, uploaded_by=request.user, upload=upload),
+        ):
             messages.success(request, "Evidence attached.")
             return redirect(incident.get_absolute_url() + "#evidence-heading")
-    from breaches.register.incident import render_incident
-
     return render_incident(request, incident, attachment_form=form, status=400)

@@ -67,10 +67,3 @@ def notification_record(
             locked._change_reason = "notification recorded"  # type: ignore[attr-defined]
             locked.save()
     return notification
-
-
-def notified_on_time(incident: Incident) -> bool | None:
-    """Was the regulator notified by the deadline? None when not applicable or not yet."""
-    if incident.regulator_notified_at is None or incident.regulator_deadline is None:
-        return None
-    return incident.regulator_notified_at <= incident.regulator_deadline

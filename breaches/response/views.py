@@ -1,5 +1,9 @@
 """The response's page actions: record a notification, add an action, set its status, restrict;
-and the person's own actions."""
+and the person's own actions.
+
+Each form posts here, the service does the work, and ``config.errors.page_call`` turns a domain
+error into a message; the person goes back to the incident's section they were working in.
+"""
 
 from __future__ import annotations
 
@@ -8,44 +12,24 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest
 from breaches.models import Action, Incident
 from breaches.response.actions import action_create, action_set_status
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
 from breaches.selectors import incident_in_scope
-
-
-def _flash_errors(request: HttpRequest, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
-        text = " ".join(m for ms in exc.message_dict.values() for m in ms)
-    else:
-        text = " ".join(getattr(exc, "messages", [str(exc)]))
-    messages.error(request, text)
-
-
-def _form_errors(request: HttpRequest, form: object) -> None:
-    errors = form.errors  # type: ignore[attr-defined]
-    messages.error(
-        request,
-        " ".join(
-            f"{form[name].label if name in form.fields else ''}: {e}"
-            for name, es in errors.items()
-            for e in es
-        ),  # type: ignore[index,attr-defined]
-    )
+from config.errors import form_error_text, page_call
 
 
 def _submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     reference: str,
     form_class: type[forms.Form],
     service: Callable[..., object],
@@ -57,20 +41,17 @@ def _submit(
     incident = incident_in_scope(request.user, reference)
     form = form_class(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
-    else:
-        try:
-            service(incident=incident, actor=request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _flash_errors(request, exc)
-        else:
-            messages.success(request, done)
+        messages.error(request, form_error_text(form))
+    elif page_call(
+        request, lambda: service(incident=incident, actor=request.user, **form.cleaned_data)
+    ):
+        messages.success(request, done)
     return redirect(incident.get_absolute_url() + anchor)
 
 
 @login_required
 @require_POST
-def record_notification(request: HttpRequest, reference: str) -> HttpResponse:
+def record_notification(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return _submit(
         request, reference, NotificationForm, notification_record,
         done="Notification recorded.", anchor="#notifications-heading",
@@ -79,7 +60,7 @@ def record_notification(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_action(request: HttpRequest, reference: str) -> HttpResponse:
+def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return _submit(
         request, reference, ActionForm, action_create,
         done="Action added.", anchor="#actions-heading",
@@ -88,8 +69,8 @@ def add_action(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_action_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def set_action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     # Owners see their own actions; officers those of incidents they can see.
     action = get_object_or_404(
         Action.objects.select_related("incident__business_unit").filter(
@@ -100,13 +81,8 @@ def set_action_status(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.POST.get("status", "")
     if status not in Action.Status.values:
         messages.error(request, "Choose open, done or cancelled.")
-    else:
-        try:
-            action_set_status(action=action, actor=user, status=status)
-        except PermissionDenied as exc:
-            _flash_errors(request, exc)
-        else:
-            messages.success(request, f"Action marked {Action.Status(status).label.lower()}.")
+    elif page_call(request, lambda: action_set_status(action=action, actor=user, status=status)):
+        messages.success(request, f"Action marked {Action.Status(status).label.lower()}.")
     if (
         request.POST.get("next") == "mine"
         or not Incident.objects.visible_to(user).filter(pk=action.incident_id).exists()
@@ -117,32 +93,34 @@ def set_action_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def restrict(request: HttpRequest, reference: str) -> HttpResponse:
+def restrict(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = incident_in_scope(request.user, reference)
     form = RestrictForm(request.POST)
     lifting = request.POST.get("lift") == "1"
     if not form.is_valid():
-        _form_errors(request, form)
+        messages.error(request, form_error_text(form))
         return redirect(incident)
-    try:
-        if lifting:
-            incident_unrestrict(
-                incident=incident, actor=request.user, reason=form.cleaned_data["reason"]
-            )  # type: ignore[arg-type]
-        else:
-            incident_restrict(
-                incident=incident, actor=request.user,  # type: ignore[arg-type]
-                people=form.cleaned_data["people"], reason=form.cleaned_data["reason"],
-            )  # fmt: skip
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
+    reason = form.cleaned_data["reason"]
+    if lifting:
+        done = page_call(
+            request,
+            lambda: incident_unrestrict(incident=incident, actor=request.user, reason=reason),
+        )
     else:
+        people = form.cleaned_data["people"]
+        done = page_call(
+            request,
+            lambda: incident_restrict(
+                incident=incident, actor=request.user, people=people, reason=reason
+            ),
+        )
+    if done:
         messages.success(request, "Restriction lifted." if lifting else "Incident restricted.")
     return redirect(incident)
 
 
 @login_required
-def my_actions(request: HttpRequest) -> HttpResponse:
+def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
     actions = (
         Action.objects.filter(owner=request.user)
         .select_related("incident")

@@ -6,16 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessEvent, User
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import AccessEvent
 from breaches.access import record_access
-from breaches.models import Incident
-from breaches.permissions import handles
+from breaches.models import Answer, Assessment, Decision, Incident
+from breaches.selectors import incident_handled
 from breaches.triage.clock import clock_for
+from breaches.triage.drafts import individual_letter, regulator_draft
 from breaches.triage.engine import parse_facts
 from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.triage.services import (
@@ -24,33 +25,24 @@ from breaches.triage.services import (
     facts_from_incident,
     run_engine,
 )
+from config.errors import page_call
 
 
-def officer_incident(request: HttpRequest, reference: str) -> Incident:
-    """An incident the signed-in officer may triage: in scope, and they are an officer."""
-    user: User = request.user  # type: ignore[assignment]
-    if not user.is_officer:
-        raise Http404
-    incident = get_object_or_404(
-        Incident.objects.visible_to(user).select_related("business_unit", "reporter"),
-        reference=reference,
-    )
-    if not handles(user, incident):
-        raise Http404  # e.g. an officer's own report outside their units
-    return incident
+def officer_incident(request: AuthenticatedHttpRequest, reference: str) -> Incident:
+    """An incident the signed-in officer handles; 404 otherwise (e.g. an officer's own report
+    outside their units)."""
+    return incident_handled(request.user, reference)
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     incident: Incident,
     *,
     facts_form: FactsForm | None = None,
     decision_form: DecisionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    latest = (
-        incident.assessments.select_related("created_by").order_by("-created_at", "-id").first()
-    )
+    latest = Assessment.objects.latest_for(incident)
     if facts_form is None:
         facts_form = FactsForm(
             incident=incident, initial=FactsForm.initial_from(facts_from_incident(incident))
@@ -64,8 +56,12 @@ def _page(
         decision_form = DecisionForm(
             initial={
                 "assessment": latest.pk,
-                "notify_regulator": "yes" if latest.notify_regulator == "yes" else "no",
-                "notify_individuals": "yes" if latest.notify_individuals == "yes" else "no",
+                "notify_regulator": Decision.Regulator.NOTIFY
+                if latest.notify_regulator == Answer.YES
+                else Decision.Regulator.DO_NOT_NOTIFY,
+                "notify_individuals": Decision.Individuals.NOTIFY
+                if latest.notify_individuals == Answer.YES
+                else Decision.Individuals.DO_NOT_NOTIFY,
             }
         )
     decisions = incident.decisions.select_related("decided_by", "assessment").order_by(
@@ -84,7 +80,7 @@ def _page(
 
 
 @login_required
-def triage(request: HttpRequest, reference: str) -> HttpResponse:
+def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
     if request.method != "POST":
         record_access(
@@ -102,12 +98,14 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
             {"preview": preview, "facts_form": form},
             status=200 if preview else 400,
         )
-    if action == "assess" and form.is_valid() and form.facts:
-        try:
-            assessment_create(incident=incident, facts=form.facts, actor=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+    facts = form.facts if form.is_valid() else None
+    if action == "assess" and facts is not None:
+        saved = page_call(
+            request,
+            lambda: assessment_create(incident=incident, facts=facts, actor=request.user),
+            form=form,
+        )
+        if saved is not None:
             messages.success(request, "Assessment saved. Now record your decision.")
             return redirect(f"{request.path}#decision")
     return _page(request, incident, facts_form=form, status=200 if form.is_valid() else 400)
@@ -115,57 +113,46 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, reference: str) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        latest = incident.assessments.order_by("-created_at", "-id").first()
-        assessment = latest if latest and latest.pk == form.cleaned_data["assessment"] else None
-        if latest is None:
+        data = form.cleaned_data
+        # The assessment the page was shown with; the service refuses it unless still the latest.
+        assessment = incident.assessments.filter(pk=data["assessment"]).first()
+        if assessment is None:
             form.add_error(None, "Assess the incident before deciding.")
-        elif assessment is None:
-            form.add_error(
-                None, "The incident has been reassessed since this page was opened: reload it."
-            )
-        else:
-            try:
-                decision_record(
-                    incident=incident,
-                    assessment=assessment,
-                    actor=request.user,  # type: ignore[arg-type]
-                    notify_regulator=form.cleaned_data["notify_regulator"],
-                    notify_individuals=form.cleaned_data["notify_individuals"],
-                    rationale=form.cleaned_data.get("rationale", ""),
-                    ground=form.cleaned_data.get("ground", ""),
-                )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "Decision signed and recorded on the timeline.")
-                return redirect(incident.get_absolute_url())
+        elif page_call(
+            request,
+            lambda: decision_record(
+                incident=incident,
+                assessment=assessment,
+                actor=request.user,
+                notify_regulator=data["notify_regulator"],
+                notify_individuals=data["notify_individuals"],
+                rationale=data.get("rationale", ""),
+                ground=data.get("ground", ""),
+            ),
+            form=form,
+        ):
+            messages.success(request, "Decision signed and recorded on the timeline.")
+            return redirect(incident.get_absolute_url())
     return _page(request, incident, decision_form=form, status=400)
 
 
 @login_required
-def draft_regulator(request: HttpRequest, reference: str) -> HttpResponse:
+def draft_regulator(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return _draft(request, reference, kind="regulator")
 
 
 @login_required
-def draft_letter(request: HttpRequest, reference: str) -> HttpResponse:
+def draft_letter(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return _draft(request, reference, kind="letter")
 
 
-def _draft(request: HttpRequest, reference: str, *, kind: str) -> HttpResponse:
-    from accounts.models import AccessEvent
-    from breaches.access import record_access
-    from breaches.triage.drafts import individual_letter, regulator_draft
-
+def _draft(request: AuthenticatedHttpRequest, reference: str, *, kind: str) -> HttpResponse:
     incident = officer_incident(request, reference)
-    officer: User = request.user  # type: ignore[assignment]
+    officer = request.user
     pdf = (
         regulator_draft(incident, officer)
         if kind == "regulator"

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from breaches.models import Incident
+from accounts.http import AuthenticatedHttpRequest
+from breaches.selectors import incident_in_scope
 from breaches.workflow.services import incident_transition
+from config.errors import page_call
 
 
 @login_required
 @require_POST
-def transition(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.visible_to(request.user), reference=reference)
+def transition(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    incident = incident_in_scope(request.user, reference)
     to = request.POST.get("to", "")
-    try:
-        moved = incident_transition(
-            incident=incident,
-            to=to,
-            actor=request.user,  # type: ignore[arg-type]
-            reason=request.POST.get("reason", "")[:1000],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
+    reason = request.POST.get("reason", "")[:1000]
+    moved = page_call(
+        request,
+        lambda: incident_transition(incident=incident, to=to, actor=request.user, reason=reason),
+    )
+    if moved is not None:
         messages.success(request, f"{moved.reference} is now {moved.get_status_display().lower()}.")
     return redirect(incident)

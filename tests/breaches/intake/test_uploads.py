@@ -172,7 +172,7 @@ def test_api_upload_and_download(world: World) -> None:
     )
     good = client.post(base, {"file": SimpleUploadedFile("x.pdf", PDF)}, format="multipart")
     assert good.status_code == 201, good.json()
-    listed = client.get(base).json()
+    listed = client.get(base).json()["results"]
     assert [a["original_name"] for a in listed] == ["x.pdf"]
     response = client.get(listed[0]["download_url"])
     assert response.status_code == 200

@@ -36,7 +36,7 @@ def test_an_officer_following_their_own_report_sees_no_internal_notes(
     api = APIClient()
     api.force_authenticate(world.officer_b)
     url = f"/api/v1/incidents/{officer_b_report.reference}/comments/"
-    assert [c["visibility"] for c in api.get(url).json()] == ["shared"]
+    assert [c["visibility"] for c in api.get(url).json()["results"]] == ["shared"]
     assert api.post(url, {"body": "x", "visibility": "internal"}, format="json").status_code == 400
     assert page.get(f"/incidents/{officer_b_report.reference}/triage/").status_code == 404
     assert not Comment.objects.filter(author=world.officer_b).exists()

@@ -91,13 +91,6 @@ def test_countable_by(world: World) -> None:
     assert Incident.objects.countable_by(world.admin).count() == 0
 
 
-def test_subtree_is_one_query(world: World) -> None:
-    with CaptureQueriesContext(connection) as ctx:
-        codes = set(world.region_b.subtree().values_list("code", flat=True))
-    assert codes == {"region-b", "site-b1", "site-b2"}
-    assert len(ctx.captured_queries) == 1
-
-
 def test_moving_a_unit_moves_its_subtree(world: World) -> None:
     world.region_b.parent = world.region_a
     world.region_b.save()

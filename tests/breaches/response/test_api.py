@@ -42,7 +42,7 @@ def test_notifications_api(world: World) -> None:
         format="json",
     )
     assert ok.status_code == 201, ok.json()
-    assert api(world.officer_a).get(url).json()[0]["reference_number"] == "OPC-9"
+    assert api(world.officer_a).get(url).json()["results"][0]["reference_number"] == "OPC-9"
     assert Notification.objects.count() == 1
 
 
@@ -83,7 +83,7 @@ def test_access_log_api(world: World) -> None:
     api(world.reporter).get(f"/api/v1/incidents/{world.incident_a.reference}/")
     url = f"/api/v1/incidents/{world.incident_a.reference}/access-log/"
     assert api(world.reporter).get(url).status_code == 404
-    rows = api(world.officer_a).get(url).json()
+    rows = api(world.officer_a).get(url).json()["results"]
     assert [r["user"] for r in rows] == ["reporter"]
 
 

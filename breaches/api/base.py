@@ -1,0 +1,87 @@
+"""What every incident sub-resource in the API shares: the incident comes from ``visible_to``
+(404 outside it), officers' sub-resources also need ``handled_by``, lists are paginated and
+explicitly ordered, and reading one writes an access event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import AccessEvent, User
+from breaches.access import record_access
+from breaches.models import Incident
+from breaches.permissions import handles
+
+
+class IncidentScopedView(GenericAPIView):  # type: ignore[type-arg]  # each subclass names its model
+    """A view under ``/incidents/<reference>/``: the incident comes from ``visible_to``.
+
+    ``handlers_only``: the incident's officers only; someone who sees the incident without
+    handling it (its reporter) gets 403, or 404 with ``hidden_from_others`` where even the
+    sub-resource's existence is the officers' business (the access log).
+    """
+
+    handlers_only = False
+    hidden_from_others = False
+
+    def user(self) -> User:
+        user: User = self.request.user  # type: ignore[assignment]  # IsAuthenticated ran first
+        return user
+
+    def incident(self) -> Incident:
+        """The incident of the URL, in scope (and handled, where required), else 404."""
+        if not hasattr(self, "_incident"):
+            incident = get_object_or_404(
+                Incident.objects.visible_to(self.request.user).select_related("business_unit"),
+                reference=self.kwargs["reference"],
+            )
+            if self.handlers_only and not handles(self.user(), incident):
+                if self.hidden_from_others:
+                    raise Http404
+                raise PermissionDenied("Only the incident's privacy officers can do this.")
+            self._incident = incident
+        return self._incident
+
+
+class IncidentSubresourceView(IncidentScopedView):
+    """A paginated, explicitly ordered list under an incident (and usually POST to add one).
+
+    ``endpoint`` names the access event a read writes (none when empty).
+    """
+
+    endpoint = ""
+    filter_backends = [OrderingFilter]
+    ordering_fields: list[str] = []
+    ordering: list[str] = []
+
+    def rows(self, incident: Incident) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no incident
+            return self.get_serializer_class().Meta.model.objects.none()
+        return self.rows(self.incident())
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.incident()
+        rows = self.filter_queryset(self.get_queryset())
+        if self.endpoint:
+            record_access(
+                request,
+                action=AccessEvent.Action.API_VIEW,
+                incident=incident,
+                detail={"endpoint": self.endpoint},
+            )
+        page = self.paginate_queryset(rows)
+        serializer = self.get_serializer(page if page is not None else rows, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
