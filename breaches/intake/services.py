@@ -24,7 +24,6 @@ from breaches.models import (
     ReferenceCounter,
 )
 from breaches.permissions import can_contribute, can_write_internal
-from breaches.triage.clock import provisional_deadline
 from config.celery import enqueue_on_commit
 
 # History reason of child rows written with the report itself.
@@ -149,7 +148,7 @@ def _incident_create(
             *(AffectedIndividual(reference=ref, role=role) for ref, role in affected),
         ]
         # The clock starts at awareness, before anyone has assessed the report.
-        incident.regulator_deadline = provisional_deadline(incident)
+        incident.regulator_deadline = incident.provisional_deadline()
         for row in [incident, *children]:
             row._history_user = reporter  # type: ignore[union-attr]
             if row is not incident:

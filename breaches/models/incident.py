@@ -6,6 +6,7 @@ Every read of incidents — pages, API, exports, reports, jobs — starts from
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -313,6 +314,18 @@ class Incident(models.Model):
             and self.decision_notify_regulator != RegulatorDecision.DO_NOT_NOTIFY
             and self.kind == self.Kind.BREACH
         )
+
+    def provisional_deadline(self) -> datetime | None:
+        """The regulator clock from the moment of awareness, before any assessment (SPEC §4.3):
+        72 hours (NZ's target, configurable; GDPR), or 30 days to assess (AU s26WH)."""
+        if self.kind != self.Kind.BREACH:
+            return None
+        jurisdiction = self.effective_jurisdiction()
+        if jurisdiction == self.Jurisdiction.AU:
+            return self.aware_at + timedelta(days=30)
+        if jurisdiction == self.Jurisdiction.GDPR:
+            return self.aware_at + timedelta(hours=72)
+        return self.aware_at + timedelta(hours=settings.TRIAGE_NZ_TARGET_HOURS)
 
     def effective_jurisdiction(self) -> str:
         return self.jurisdiction or settings.REGISTER_DEFAULT_JURISDICTION

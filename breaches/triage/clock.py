@@ -11,18 +11,6 @@ from django.utils import timezone
 from breaches.models import Incident, RegulatorDecision
 
 
-def provisional_deadline(incident: Incident) -> datetime | None:
-    """The regulator clock from the moment of awareness, before any assessment (SPEC §4.3)."""
-    if incident.kind != Incident.Kind.BREACH:
-        return None
-    jurisdiction = incident.effective_jurisdiction()
-    if jurisdiction == Incident.Jurisdiction.AU:
-        return incident.aware_at + timedelta(days=30)
-    if jurisdiction == Incident.Jurisdiction.GDPR:
-        return incident.aware_at + timedelta(hours=72)
-    return incident.aware_at + timedelta(hours=settings.TRIAGE_NZ_TARGET_HOURS)
-
-
 def clock_purpose(incident: Incident) -> str:
     """What the deadline is for: AU's 30 days are to finish assessing (s26WH), not to notify."""
     if (

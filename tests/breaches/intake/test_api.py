@@ -223,7 +223,10 @@ def test_internal_comments_never_reach_the_reporter(world: World) -> None:
     )
     reporter = api(world.reporter)
     assert [c["body"] for c in reporter.get(url).json()["results"]] == ["Shared note"]
-    assert [c["body"] for c in officer.get(url).json()["results"]] == ["Shared note", "Officers only"]
+    assert [c["body"] for c in officer.get(url).json()["results"]] == [
+        "Shared note",
+        "Officers only",
+    ]
     detail = reporter.get(f"/api/v1/incidents/{world.incident_a.reference}/").content.decode()
     assert "Officers only" not in detail
 
