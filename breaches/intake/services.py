@@ -23,7 +23,7 @@ from breaches.models import (
     IncidentInformationCategory,
     ReferenceCounter,
 )
-from breaches.permissions import can_contribute, can_write_internal
+from breaches.permissions import can_contribute, can_write_internal, lock_for_write
 from config.celery import enqueue_on_commit
 
 # History reason of child rows written with the report itself.
@@ -178,9 +178,9 @@ def incident_add_details(
     if unknown:
         raise ValueError(f"not detail fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().get(pk=incident.pk)
-        if not can_contribute(actor, locked):
-            raise PermissionDenied("This incident is closed: reopen it before adding information.")
+        locked = _locked_for_contribution(
+            incident, actor, "This incident is closed: reopen it before adding information."
+        )
         changed = [name for name, value in details.items() if getattr(locked, name) != value]
         for name in changed:
             setattr(locked, name, details[name])
@@ -197,6 +197,15 @@ def incident_add_details(
             row = AffectedIndividual(incident=locked, reference=reference, role=role)
             row._history_user = actor  # type: ignore[attr-defined]
             row.save()
+    return locked
+
+
+def _locked_for_contribution(incident: Incident, actor: User, refusal: str) -> Incident:
+    """The incident locked, after re-checking that ``actor`` still sees it and may add to it
+    (its handlers at any time, its reporter while it is open)."""
+    locked = lock_for_write(incident, actor=actor, handling=False, refusal=refusal)
+    if not can_contribute(actor, locked):
+        raise PermissionDenied(refusal)
     return locked
 
 
@@ -220,13 +229,14 @@ def comment_add(*, incident: Incident, author: User, body: str, visibility: str)
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something before sending."})
-    if visibility == Comment.Visibility.INTERNAL and not can_write_internal(author, incident):
-        raise PermissionDenied("Only the incident's privacy officers can write internal notes.")
-    if not can_contribute(author, incident):
-        raise PermissionDenied("This incident is closed: comments are no longer taken.")
-    comment = Comment(incident=incident, author=author, body=body, visibility=visibility)
-    comment._history_user = author  # type: ignore[attr-defined]
     with transaction.atomic():
+        locked = _locked_for_contribution(
+            incident, author, "This incident is closed: comments are no longer taken."
+        )
+        if visibility == Comment.Visibility.INTERNAL and not can_write_internal(author, locked):
+            raise PermissionDenied("Only the incident's privacy officers can write internal notes.")
+        comment = Comment(incident=locked, author=author, body=body, visibility=visibility)
+        comment._history_user = author  # type: ignore[attr-defined]
         comment.save()
         if visibility == Comment.Visibility.SHARED:
             # An internal note must not change what the reporter sees, not even "last update".
@@ -237,6 +247,7 @@ def comment_add(*, incident: Incident, author: User, body: str, visibility: str)
 def attachment_add(*, incident: Incident, uploaded_by: User, upload: UploadedFile) -> Attachment:
     """Store evidence privately after checking its size and its content type."""
     if not can_contribute(uploaded_by, incident):
+        # Checked before the file is read; checked again under the lock below.
         raise PermissionDenied("This incident is closed: evidence is no longer taken.")
     checked = check_upload(upload)
     attachment = Attachment(
@@ -249,6 +260,9 @@ def attachment_add(*, incident: Incident, uploaded_by: User, upload: UploadedFil
     )
     attachment._history_user = uploaded_by  # type: ignore[attr-defined]
     with transaction.atomic():
+        _locked_for_contribution(
+            incident, uploaded_by, "This incident is closed: evidence is no longer taken."
+        )
         attachment.file.save(checked.name, upload, save=False)
         try:
             attachment.save()
