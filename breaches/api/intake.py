@@ -56,15 +56,8 @@ class AttachmentSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer
             "uploaded_at",
             "download_url",
         ]
-        read_only_fields = [
-            "id",
-            "original_name",
-            "content_type",
-            "size",
-            "sha256",
-            "uploaded_by",
-            "uploaded_at",
-        ]
+        # Everything but the upload itself is the server's to say.
+        read_only_fields = [f for f in fields if f not in {"file", "download_url"}]
 
     def get_download_url(self, obj: Attachment) -> str:
         request = self.context.get("request")

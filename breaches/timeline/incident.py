@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from breaches.intake.services import DETAIL_FIELDS
 from breaches.models import Incident
 from breaches.timeline.entries import Change, TimelineEntry, actor_name, display, label
 
@@ -14,18 +15,10 @@ REPORTER_FIELDS = {
     "kind",
     "status",
     "summary",
-    "description",
-    "occurred_at",
-    "occurred_precision",
     "aware_at",
     "channel",
-    "cause_category",
-    "cause_detail",
-    "individuals_affected",
-    "individuals_affected_is_estimate",
-    "containment_steps",
-    "contained_at",
     "business_unit",
+    *DETAIL_FIELDS,
 }
 # What handlers see besides: restriction (who is named is shown by the restriction entries
 # of the workspace, not here), jurisdiction.
