@@ -92,7 +92,7 @@ def page_call(
 
 def form_error_text(form: forms.BaseForm) -> str:
     """A bound form's errors as one message, each after its field's label."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         label = form[name].label if name in form.fields else ""
         parts.extend(f"{label}: {e}" if label else str(e) for e in errors)

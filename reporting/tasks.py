@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
@@ -21,7 +21,7 @@ from reporting.figures import Quarter
     time_limit=settings.REPORT_TASK_TIME_LIMIT,
     soft_time_limit=settings.REPORT_TASK_TIME_LIMIT - 30,
 )
-def generate_quarterly_report(self, report_id: int) -> bool:  # type: ignore[no-untyped-def]
+def generate_quarterly_report(self: Task, report_id: int) -> bool:
     """Make one report. Transient errors (database, file system) are retried."""
     try:
         return jobs.generate(report_id, task_id=self.request.id or "")

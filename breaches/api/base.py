@@ -15,13 +15,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.models import Incident
 from breaches.permissions import handles
 
 
-class IncidentScopedView(GenericAPIView):  # type: ignore[type-arg]  # each subclass names its model
+class IncidentScopedView(GenericAPIView[Any]):
     """A view under ``/incidents/<reference>/``: the incident comes from ``visible_to``.
 
     ``handlers_only``: the incident's officers only; someone who sees the incident without
@@ -31,10 +32,10 @@ class IncidentScopedView(GenericAPIView):  # type: ignore[type-arg]  # each subc
 
     handlers_only = False
     hidden_from_others = False
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     def user(self) -> User:
-        user: User = self.request.user  # type: ignore[assignment]  # IsAuthenticated ran first
-        return user
+        return self.request.user
 
     def incident(self) -> Incident:
         """The incident of the URL, in scope (and handled, where required), else 404."""
@@ -67,7 +68,8 @@ class IncidentSubresourceView(IncidentScopedView):
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no incident
-            return self.get_serializer_class().Meta.model.objects.none()
+            model: Any = getattr(self.get_serializer_class(), "Meta").model  # noqa: B009
+            return model.objects.none()
         return self.rows(self.incident())
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -75,7 +77,7 @@ class IncidentSubresourceView(IncidentScopedView):
         rows = self.filter_queryset(self.get_queryset())
         if self.endpoint:
             record_access(
-                request,
+                self.request,
                 action=AccessEvent.Action.API_VIEW,
                 incident=incident,
                 detail={"endpoint": self.endpoint},

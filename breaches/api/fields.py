@@ -70,7 +70,7 @@ class RejectUnknownFieldsMixin:
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):
-            writable = {name for name, f in self.fields.items() if not f.read_only}  # type: ignore[attr-defined]
+            writable = {name for name, f in self.fields.items() if not f.read_only}  # type: ignore[attr-defined]  # a mixin: the serializer has .fields
             # A session-authenticated HTML form also sends its CSRF token.
             unknown = sorted(set(data.keys()) - writable - {"csrfmiddlewaretoken"})
             if unknown:
@@ -78,4 +78,4 @@ class RejectUnknownFieldsMixin:
                 raise serializers.ValidationError(
                     {name: [f"Unknown field. Allowed fields: {allowed}."] for name in unknown}
                 )
-        return super().to_internal_value(data)  # type: ignore[misc]
+        return super().to_internal_value(data)  # type: ignore[misc]  # resolved in the serializer

@@ -16,7 +16,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import AccessEvent, BusinessUnit, User
+from accounts.http import AuthenticatedRequest
+from accounts.models import AccessEvent, BusinessUnit
 from breaches.access import record_access
 from breaches.api.fields import (
     NoNulSlugRelatedField,
@@ -90,9 +91,11 @@ class IncidentListSerializer(serializers.ModelSerializer):
 class IncidentDetailSerializer(IncidentListSerializer):
     reporter = serializers.CharField(source="reporter.username", read_only=True)
     business_unit_code = serializers.CharField(source="business_unit.code", read_only=True)
-    breach_types = serializers.SlugRelatedField(many=True, read_only=True, slug_field="breach_type")
-    information_categories = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="category"
+    breach_types: serializers.SlugRelatedField[IncidentBreachType] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="breach_type"
+    )
+    information_categories: serializers.SlugRelatedField[IncidentInformationCategory] = (
+        serializers.SlugRelatedField(many=True, read_only=True, slug_field="category")
     )
     affected = AffectedIndividualSerializer(many=True, read_only=True)
 
@@ -135,7 +138,8 @@ class IncidentDetailsSerializer(RejectUnknownFieldsMixin, serializers.Serializer
     individuals_affected_is_estimate = serializers.BooleanField(required=False)
     containment_steps = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     contained_at = SafeDateTimeField(required=False, allow_null=True)
-    affected = AffectedIndividualSerializer(many=True, required=False, max_length=20)
+    # ``many=True`` makes a ListSerializer, which takes max_length; the stubs do not know.
+    affected = AffectedIndividualSerializer(many=True, required=False, max_length=20)  # type: ignore[call-arg]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current: Incident | None = self.context.get("incident")
@@ -192,6 +196,7 @@ class IncidentViewSet(
     """
 
     lookup_field = "reference"
+    request: AuthenticatedRequest  # behind IsAuthenticated
     lookup_value_regex = REFERENCE_PATTERN
     # Ordering is the FilterSet's own (?ordering=, explicit fields), the same as the page's.
     filterset_class = IncidentFilter
@@ -220,7 +225,7 @@ class IncidentViewSet(
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
-        record_access(request, action=AccessEvent.Action.API_VIEW, incident=incident)
+        record_access(self.request, action=AccessEvent.Action.API_VIEW, incident=incident)
         return Response(self.get_serializer(incident).data)
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
@@ -228,7 +233,7 @@ class IncidentViewSet(
         serializer = IncidentCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        user: User = request.user  # type: ignore[assignment]
+        user = self.request.user
         token = data.pop("submission_token", None) or _idempotency_key(request)
         incident = incident_create(
             reporter=user,
@@ -253,7 +258,7 @@ class IncidentViewSet(
     @extend_schema(request=IncidentDetailsSerializer, responses={200: IncidentDetailSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
-        user: User = request.user  # type: ignore[assignment]
+        user = self.request.user
         if not can_contribute(user, incident):
             raise PermissionDenied("This incident is closed, or is not yours to add to.")
         serializer = IncidentDetailsSerializer(

@@ -140,4 +140,4 @@ class AttachmentDownload(IncidentScopedView):
         attachment = get_object_or_404(
             Attachment, pk=self.kwargs["attachment_id"], incident=incident
         )
-        return attachment_response(request, attachment)
+        return attachment_response(self.request, attachment)

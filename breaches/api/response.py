@@ -15,6 +15,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from breaches.api.base import IncidentScopedView, IncidentSubresourceView
 from breaches.api.fields import (
@@ -142,14 +143,15 @@ class RestrictionView(IncidentScopedView):
         return Response({"reference": incident.reference, "is_restricted": incident.is_restricted})
 
 
-class ActionStatusView(GenericAPIView):  # type: ignore[type-arg]  # not a list: one action
+class ActionStatusView(GenericAPIView[Action]):
     """Mark an action done (its owner) or change its status (the incident's officers)."""
 
     serializer_class = ActionStatusSerializer
     queryset = Action.objects.none()
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     def post(self, request: Request, pk: int) -> Response:
-        user: User = request.user  # type: ignore[assignment]  # IsAuthenticated ran first
+        user = self.request.user
         action = (
             Action.objects.select_related("incident__business_unit")
             .filter(Q(owner=user) | Q(incident__in=Incident.objects.visible_to(user)), pk=pk)
@@ -165,7 +167,7 @@ class ActionStatusView(GenericAPIView):  # type: ignore[type-arg]  # not a list:
         return Response(ActionSerializer(updated).data)
 
 
-class MyActionsView(ListAPIView):  # type: ignore[type-arg]  # lists Action rows
+class MyActionsView(ListAPIView[Action]):
     """The signed-in person's own actions."""
 
     serializer_class = ActionSerializer
@@ -173,8 +175,10 @@ class MyActionsView(ListAPIView):  # type: ignore[type-arg]  # lists Action rows
     filter_backends = [OrderingFilter]
     ordering_fields = ["due_date", "status", "created_at"]
     ordering = ["due_date", "id"]
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     def get_queryset(self) -> QuerySet[Action]:
         if getattr(self, "swagger_fake_view", False):
             return Action.objects.none()
-        return Action.objects.filter(owner=self.request.user).select_related("owner", "incident")
+        user = self.request.user
+        return Action.objects.filter(owner=user).select_related("owner", "incident")

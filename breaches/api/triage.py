@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from breaches.triage.engine import FactsError, assess, parse_facts
-from breaches.triage.services import engine_options
+from breaches.triage.engine import FactsError, parse_facts
+from breaches.triage.services import run_engine
 
 EXAMPLE = {
     "jurisdiction": "NZ",
@@ -47,4 +47,4 @@ class TriageAssessView(APIView):
             )
         except FactsError as exc:
             return Response({k: [v] for k, v in exc.errors.items()}, status=400)
-        return Response(assess(facts, **engine_options()).to_dict())
+        return Response(run_engine(facts).to_dict())

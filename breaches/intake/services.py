@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.history import stamp_history
 from accounts.models import BusinessUnit, User
 from breaches.intake.uploads import check_upload
 from breaches.models import (
@@ -149,15 +150,14 @@ def _incident_create(
         ]
         # The clock starts at awareness, before anyone has assessed the report.
         incident.regulator_deadline = incident.provisional_deadline()
-        for row in [incident, *children]:
-            row._history_user = reporter  # type: ignore[union-attr]
-            if row is not incident:
-                row.incident = incident  # type: ignore[union-attr]
-                # The timeline folds these into "reported this incident".
-                row._change_reason = REPORTED_WITH  # type: ignore[union-attr]
+        stamp_history(incident, user=reporter)
+        incident.save()
+        for row in children:
+            row.incident = incident
+            # The timeline folds these into "reported this incident".
+            stamp_history(row, user=reporter, reason=REPORTED_WITH)
             row.save()
-        incident_id = incident.pk
-        enqueue_on_commit("breaches.tasks.notify_officers_of_new_report", incident_id)
+        enqueue_on_commit("breaches.tasks.notify_officers_of_new_report", incident.pk)
     return incident
 
 
@@ -185,7 +185,7 @@ def incident_add_details(
         for name in changed:
             setattr(locked, name, details[name])
         if changed:
-            locked._history_user = actor  # type: ignore[attr-defined]
+            stamp_history(locked, user=actor)
             locked.save()
         if breach_types is not None:
             _sync_rows(locked, actor, IncidentBreachType, "breach_type", breach_types)
@@ -195,7 +195,7 @@ def incident_add_details(
             )
         for reference, role in affected:
             row = AffectedIndividual(incident=locked, reference=reference, role=role)
-            row._history_user = actor  # type: ignore[attr-defined]
+            stamp_history(row, user=actor)
             row.save()
     return locked
 
@@ -215,12 +215,12 @@ def _sync_rows(
     wanted_set = set(wanted)
     for row in model.objects.filter(incident=incident):
         if getattr(row, field) not in wanted_set:
-            row._history_user = actor
+            stamp_history(row, user=actor)
             row.delete()
     have = set(model.objects.filter(incident=incident).values_list(field, flat=True))
     for value in sorted(wanted_set - have):
         row = model(incident=incident, **{field: value})
-        row._history_user = actor
+        stamp_history(row, user=actor)
         row.save()
 
 
@@ -236,7 +236,7 @@ def comment_add(*, incident: Incident, author: User, body: str, visibility: str)
         if visibility == Comment.Visibility.INTERNAL and not can_write_internal(author, locked):
             raise PermissionDenied("Only the incident's privacy officers can write internal notes.")
         comment = Comment(incident=locked, author=author, body=body, visibility=visibility)
-        comment._history_user = author  # type: ignore[attr-defined]
+        stamp_history(comment, user=author)
         comment.save()
         if visibility == Comment.Visibility.SHARED:
             # An internal note must not change what the reporter sees, not even "last update".
@@ -258,7 +258,7 @@ def attachment_add(*, incident: Incident, uploaded_by: User, upload: UploadedFil
         sha256=checked.sha256,
         uploaded_by=uploaded_by,
     )
-    attachment._history_user = uploaded_by  # type: ignore[attr-defined]
+    stamp_history(attachment, user=uploaded_by)
     with transaction.atomic():
         _locked_for_contribution(
             incident, uploaded_by, "This incident is closed: evidence is no longer taken."

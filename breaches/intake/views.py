@@ -30,7 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import ListView
 
-from accounts.models import AccessEvent, User
+from accounts.http import AuthenticatedHttpRequest, AuthenticatedRequest, signed_in
+from accounts.models import AccessEvent
 from breaches.access import record_access
 from breaches.intake import kept_input
 from breaches.intake.forms import (
@@ -71,7 +72,7 @@ def _with_valid_token(data: QueryDict) -> QueryDict:
 
 def report_incident(request: HttpRequest) -> HttpResponse:
     """The report form: a short first step, then optional details, in one page."""
-    if not request.user.is_authenticated:
+    if not signed_in(request):
         if request.method == "POST":
             kept = kept_input.keep(request, DRAFT_KEY, _report_fields(), ("affected-",))
             had_file = bool(request.FILES)
@@ -88,7 +89,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
             return redirect_to_login(reverse("breaches:report") + "?restore=1")
         return redirect_to_login(request.get_full_path())
 
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     owner = kept_input.owner_token(user.pk)
     if request.method == "POST":
         data = _with_valid_token(request.POST)
@@ -97,22 +98,22 @@ def report_incident(request: HttpRequest) -> HttpResponse:
         form = ReportForm(data, request.FILES)
         formset = AffectedFormSet(data, prefix="affected")
         if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
+            cleaned = form.cleaned_data
             incident = incident_create(
                 reporter=user,
-                kind=data["kind"],
-                summary=data["summary"],
-                aware_at=data["aware_at"],
-                channel=data["channel"],
-                business_unit=_unit(data["business_unit"]),
-                breach_types=data.get("breach_types") or [],
-                information_categories=data.get("information_categories") or [],
+                kind=cleaned["kind"],
+                summary=cleaned["summary"],
+                aware_at=cleaned["aware_at"],
+                channel=cleaned["channel"],
+                business_unit=_unit(cleaned["business_unit"]),
+                breach_types=cleaned.get("breach_types") or [],
+                information_categories=cleaned.get("information_categories") or [],
                 affected=affected_rows(formset),
-                submission_token=data["submission_token"],
+                submission_token=cleaned["submission_token"],
                 **form.details(),
             )
-            if data.get("evidence") and not incident.attachments.exists():
-                attachment_add(incident=incident, uploaded_by=user, upload=data["evidence"])
+            if cleaned.get("evidence") and not incident.attachments.exists():
+                attachment_add(incident=incident, uploaded_by=user, upload=cleaned["evidence"])
             kept_input.forget(request, DRAFT_KEY)
             messages.success(
                 request,
@@ -165,7 +166,7 @@ def _now_local() -> str:
 def add_details(request: HttpRequest, reference: str) -> HttpResponse:
     """The reporter (while open) or an officer fills in or corrects the optional details."""
     key = f"details:{reference}"
-    if not request.user.is_authenticated:
+    if not signed_in(request):
         if request.method == "POST":
             allowed = set(DetailsForm.base_fields) | {
                 "affected-TOTAL_FORMS",
@@ -174,7 +175,7 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
             return kept_input.expired_response(request, key, allowed, request.path + "?restore=1")
         return redirect_to_login(request.get_full_path())
     incident = get_object_or_404(_scoped(request), reference=reference)
-    if not can_contribute(request.user, incident):  # type: ignore[arg-type]
+    if not can_contribute(request.user, incident):
         raise Http404
     initial = {
         "occurred_precision": incident.occurred_precision,
@@ -239,14 +240,16 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def download_attachment(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def download_attachment(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
     """Stream one evidence file, in scope only, and log the download."""
     incident = get_object_or_404(_scoped(request), reference=reference)
     attachment = get_object_or_404(Attachment, pk=pk, incident=incident)
     return attachment_response(request, attachment)
 
 
-def attachment_response(request: HttpRequest, attachment: Attachment) -> FileResponse:
+def attachment_response(
+    request: AuthenticatedHttpRequest | AuthenticatedRequest, attachment: Attachment
+) -> FileResponse:
     record_access(
         request,
         action=AccessEvent.Action.DOWNLOAD,

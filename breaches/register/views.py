@@ -15,12 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import ListView
 
 from accounts.client_ip import client_ip
-from accounts.models import AccessEvent, User
+from accounts.http import AuthenticatedHttpRequest, signed_in
+from accounts.models import AccessEvent
 from breaches.access import record_access
 from breaches.models import Action, Incident
 from breaches.permissions import can_use_register
@@ -51,8 +53,8 @@ class RegisterView(LoginRequiredMixin, ListView):
     def get_paginate_by(self, queryset: QuerySet[Incident]) -> int:
         return settings.REGISTER_PAGE_SIZE
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and not can_use_register(request.user):  # type: ignore[arg-type]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if signed_in(request) and not can_use_register(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
@@ -80,7 +82,7 @@ class RegisterView(LoginRequiredMixin, ListView):
 
 
 def logged_rows(
-    request: HttpRequest, queryset: QuerySet[Incident], filters: dict[str, list[str]]
+    request: AuthenticatedHttpRequest, queryset: QuerySet[Incident], filters: dict[str, list[str]]
 ) -> Iterator[list[str]]:
     """CSV rows, writing as it goes one access event per exported incident, so each
     incident's access log shows the exports that contained it."""
@@ -101,9 +103,9 @@ def logged_rows(
 
 
 @login_required
-def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Exactly the filtered register, streamed as CSV; the export is an access event."""
-    if not can_use_register(request.user):  # type: ignore[arg-type]
+    if not can_use_register(request.user):
         raise Http404
     filterset, queryset = register_queryset(request)
     if filterset.is_bound and not filterset.is_valid():
@@ -126,9 +128,9 @@ def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 @login_required
-def access_log(request: HttpRequest, reference: str) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Who opened, downloaded or exported this incident: for its officers only."""
-    incident = incident_handled(request.user, reference)  # type: ignore[arg-type]
+    incident = incident_handled(request.user, reference)
     events = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
     return render(
         request, "breaches/register/access_log.html", {"incident": incident, "events": events}
@@ -136,9 +138,9 @@ def access_log(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def officer_home(request: HttpRequest) -> HttpResponse:
+def officer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What needs the officer now."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not user.is_officer:
         raise Http404
     mine = Incident.objects.visible_to(user).with_list_columns()

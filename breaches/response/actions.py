@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import Action, Incident
 from breaches.permissions import lock_for_write
@@ -43,7 +44,7 @@ def action_create(
             due_date=due_date,
             created_by=actor,
         )
-        action._history_user = actor  # type: ignore[attr-defined]
+        stamp_history(action, user=actor)
         action.save()
     return action
 
@@ -71,7 +72,7 @@ def action_set_status(*, action: Action, actor: User, status: str) -> Action:
             )
         locked.status = status
         locked.completed_at = timezone.now() if status == Action.Status.DONE else None
-        locked._history_user = actor  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor)
         locked.save()
     return locked
 

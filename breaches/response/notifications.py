@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.history import stamp_history
 from accounts.models import User
 from breaches.intake.validation import in_future, too_early
 from breaches.models import Incident, Notification
@@ -63,7 +64,6 @@ def notification_record(
             first = locked.regulator_notified_at
             if first is None or notified_at < first:
                 locked.regulator_notified_at = notified_at  # the clock stops
-            locked._history_user = actor  # type: ignore[attr-defined]
-            locked._change_reason = "notification recorded"  # type: ignore[attr-defined]
+            stamp_history(locked, user=actor, reason="notification recorded")
             locked.save()
     return notification

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import Incident
 from breaches.permissions import lock_for_write
@@ -32,8 +33,7 @@ def incident_restrict(
         locked = lock_for_write(
             incident, actor=actor, refusal="Only the chief privacy officer can do this."
         )
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked._change_reason = f"restricted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor, reason=f"restricted: {reason.strip()}")
         locked.is_restricted = True
         locked.save()
         locked.restricted_to.set(named)
@@ -49,8 +49,7 @@ def incident_unrestrict(*, incident: Incident, actor: User, reason: str) -> Inci
         locked = lock_for_write(
             incident, actor=actor, refusal="Only the chief privacy officer can do this."
         )
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked._change_reason = f"restriction lifted: {reason.strip()}"[:100]  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor, reason=f"restriction lifted: {reason.strip()}")
         locked.is_restricted = False
         locked.save()
     return locked

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.db import models
+
 if TYPE_CHECKING:
     from breaches.models import Incident
 
@@ -46,11 +48,19 @@ def actor_name(user: object | None) -> str:
     return str(user) if user else "System"
 
 
-def label(model: type, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)  # type: ignore[attr-defined]
+def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The timeline names fields of the model itself, never a reverse relation."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a field of the model")
+    return found
 
 
-def display(model: type, name: str, value: Any) -> Any:
+def label(model: type[models.Model], name: str) -> str:
+    return str(_concrete_field(model, name).verbose_name)
+
+
+def display(model: type[models.Model], name: str, value: Any) -> Any:
     """Show a choice's label rather than its stored code; yes/no for booleans."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -58,5 +68,5 @@ def display(model: type, name: str, value: Any) -> Any:
         return "—"
     if hasattr(value, "name") and not isinstance(value, str):  # a related object
         return str(value)
-    choices = dict(model._meta.get_field(name).flatchoices)  # type: ignore[attr-defined]
+    choices = dict(_concrete_field(model, name).flatchoices)
     return choices.get(value, value)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import (
     AffectedIndividual,
@@ -88,8 +89,7 @@ def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Asses
         locked.severity = result.severity
         locked.regulator_deadline = result.regulator_deadline
         locked.jurisdiction = result.jurisdiction
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked._change_reason = "assessed"  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor, reason="assessed")
         locked.save()
     return assessment
 
@@ -175,7 +175,6 @@ def decision_record(
             supersedes=previous,
         )
         locked.decision_notify_regulator = notify_regulator
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked._change_reason = "decision signed"  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor, reason="decision signed")
         locked.save()
     return decision

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import Incident
 from breaches.permissions import handles, lock_for_write
@@ -54,8 +55,7 @@ def incident_transition(*, incident: Incident, to: str, actor: User, reason: str
         if to == S.REOPENED and not reason.strip():
             raise ValidationError({"reason": "Say why the incident is being reopened."})
         locked.status = to
-        locked._history_user = actor  # type: ignore[attr-defined]
-        locked._change_reason = reason.strip()[:100] or transition.label  # type: ignore[attr-defined]
+        stamp_history(locked, user=actor, reason=reason.strip()[:100] or transition.label)
         locked.updated_at = timezone.now()
         locked.save()
     return locked
