@@ -29,15 +29,7 @@ def incident_restrict(
         errors["people"] = "Name at least one person who may still see it."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        locked = lock_for_write(
-            incident, actor=actor, refusal="Only the chief privacy officer can do this."
-        )
-        stamp_history(locked, user=actor, reason=f"restricted: {reason.strip()}")
-        locked.is_restricted = True
-        locked.save()
-        locked.restricted_to.set(named)
-    return locked
+    return _set_restriction(incident, actor, named, history=f"restricted: {reason.strip()}")
 
 
 def incident_unrestrict(*, incident: Incident, actor: User, reason: str) -> Incident:
@@ -45,11 +37,20 @@ def incident_unrestrict(*, incident: Incident, actor: User, reason: str) -> Inci
         raise PermissionDenied("Only the chief privacy officer lifts a restriction.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the restriction is lifted."})
+    return _set_restriction(incident, actor, None, history=f"restriction lifted: {reason.strip()}")
+
+
+def _set_restriction(
+    incident: Incident, actor: User, named: list[User] | None, *, history: str
+) -> Incident:
+    """Restrict to ``named`` (or lift, with None), on the locked row, credited on its history."""
     with transaction.atomic():
         locked = lock_for_write(
             incident, actor=actor, refusal="Only the chief privacy officer can do this."
         )
-        stamp_history(locked, user=actor, reason=f"restriction lifted: {reason.strip()}")
-        locked.is_restricted = False
+        stamp_history(locked, user=actor, reason=history)
+        locked.is_restricted = named is not None
         locked.save()
+        if named is not None:
+            locked.restricted_to.set(named)
     return locked

@@ -49,22 +49,26 @@ def _submit(
     return redirect(incident.get_absolute_url() + anchor)
 
 
-@login_required
-@require_POST
-def record_notification(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    return _submit(
-        request, reference, NotificationForm, notification_record,
-        done="Notification recorded.", anchor="#notifications-heading",
-    )  # fmt: skip
+def _incident_form_view(
+    form_class: type[forms.Form], service: Callable[..., object], *, done: str, anchor: str
+) -> Callable[[AuthenticatedHttpRequest, str], HttpResponse]:
+    """A page action for one small incident form posting to ``service``."""
+
+    @login_required
+    @require_POST
+    def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+        return _submit(request, reference, form_class, service, done=done, anchor=anchor)
+
+    return view
 
 
-@login_required
-@require_POST
-def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    return _submit(
-        request, reference, ActionForm, action_create,
-        done="Action added.", anchor="#actions-heading",
-    )  # fmt: skip
+record_notification = _incident_form_view(
+    NotificationForm, notification_record,
+    done="Notification recorded.", anchor="#notifications-heading",
+)  # fmt: skip
+add_action = _incident_form_view(
+    ActionForm, action_create, done="Action added.", anchor="#actions-heading"
+)
 
 
 @login_required
