@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from breaches.models import Incident
+from breaches.models import Action, Incident
 from breaches.permissions import handles
 
 
@@ -51,3 +51,41 @@ def incident_handled(user: User, reference: str) -> Incident:
     if not handles(user, incident):
         raise Http404
     return incident
+
+
+def actions_owned_by(user: User) -> QuerySet[Action]:
+    """The person's own actions, as far as scope lets them know of them (SPEC §3 side doors).
+
+    Each carries ``incident_visible``: may the owner see the incident? If not, they get the
+    action's own title and due date only. An action on a restricted incident they are not
+    named on is left out altogether: nothing about it reaches them.
+    """
+    visible = Incident.objects.visible_to(user).filter(pk=OuterRef("incident_id"))
+    return (
+        Action.objects.filter(owner_id=user.pk)
+        .annotate(incident_visible=Exists(visible))
+        .exclude(incident__is_restricted=True, incident_visible=False)
+        .select_related("incident", "owner")
+    )
+
+
+def actions_acted_on_by(user: User) -> QuerySet[Action]:
+    """Actions ``user`` may change the status of: their own (as above) and those of incidents
+    they can see (the service then checks they handle it)."""
+    own = actions_owned_by(user).values("pk")
+    return Action.objects.filter(
+        Q(pk__in=own) | Q(incident__in=Incident.objects.visible_to(user))
+    ).select_related("incident__business_unit")
+
+
+def owners_losing_sight(incident: Incident) -> list[User]:
+    """Owners of the incident's open actions who cannot see it (any more): the CPO is told
+    when a restriction takes it away from them."""
+    owners = User.objects.filter(
+        actions__incident=incident, actions__status=Action.Status.OPEN
+    ).distinct()
+    return [
+        o
+        for o in owners.order_by("username")
+        if not Incident.objects.visible_to(o).filter(pk=incident.pk).exists()
+    ]

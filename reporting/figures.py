@@ -19,6 +19,9 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 
 from breaches.models import Action, Incident, IncidentBreachType, RegulatorDecision
 
+# The years a quarter may be in: the register holds nothing older than its earliest date (1990).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
 
 @dataclass(frozen=True)
 class Quarter:
@@ -34,8 +37,11 @@ class Quarter:
         """``2026Q3`` (or ``2026-Q3``, ``2026 Q3``)."""
         cleaned = text.upper().replace("-", "").replace(" ", "")
         year, _, number = cleaned.partition("Q")
-        if not (year.isdigit() and number in {"1", "2", "3", "4"}):
+        if not (year.isdigit() and len(year) == 4 and number in {"1", "2", "3", "4"}):
             raise ValueError(f"{text!r} is not a quarter like 2026Q3")
+        if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            # Eight quarters of trend before year 1 (or after 9999) are not dates at all.
+            raise ValueError(f"{text!r} is outside {FIRST_YEAR}–{LAST_YEAR}")
         return cls(int(year), int(number))
 
     @property
@@ -214,9 +220,15 @@ class UnitRow:
 
 
 def by_unit(incidents: QuerySet[Incident], quarter: Quarter) -> list[UnitRow]:
-    """Per business unit: breaches, near misses, the ratio; breaches but no near misses flagged."""
+    """Per business unit: breaches, near misses, the ratio; breaches but no near misses flagged.
+
+    Restricted incidents are left out of these rows (SPEC §3): in a small unit a count of one
+    could single one out. They stay in the agency-wide headline figures, which identify nobody.
+    See docs/reporting.md.
+    """
     rows = (
         _in(incidents, quarter)
+        .filter(is_restricted=False)
         .order_by()
         .values("business_unit__name")
         .annotate(

@@ -6,8 +6,6 @@ officers their own units (``Incident.objects.countable_by``).
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -19,7 +17,7 @@ from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.models import Incident
 from reporting.charts import dashboard_charts
-from reporting.figures import Quarter, quarter_figures
+from reporting.figures import FIRST_YEAR, LAST_YEAR, Quarter, quarter_figures
 from reporting.jobs import report_request
 from reporting.models import QuarterlyReport
 
@@ -30,9 +28,17 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not (user.is_executive or user.is_officer):
         raise Http404
     quarter = Quarter.containing(timezone.localdate())
-    # An unreadable ?quarter= shows the current quarter.
-    with contextlib.suppress(ValueError):
-        quarter = Quarter.parse(request.GET.get("quarter") or quarter.code)
+    asked = request.GET.get("quarter", "")
+    if asked:
+        try:
+            quarter = Quarter.parse(asked)
+        except ValueError:
+            # Said, not silently swapped: the current quarter is shown instead.
+            messages.error(
+                request,
+                f"“{asked[:20]}” is not a quarter between {FIRST_YEAR} and {LAST_YEAR} like "
+                "2026Q3: showing the current quarter.",
+            )
     scope = "your units" if user.is_privacy_officer else "the whole agency"
     figures = quarter_figures(Incident.objects.countable_by(user), quarter, scope=scope)
     return render(
@@ -65,7 +71,9 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
         try:
             quarter = Quarter.parse(request.POST.get("quarter", ""))
         except ValueError:
-            messages.error(request, "Choose a quarter like 2026Q3.")
+            messages.error(
+                request, f"Choose a quarter like 2026Q3, between {FIRST_YEAR} and {LAST_YEAR}."
+            )
         else:
             if quarter.bounds()[0] > timezone.now():
                 messages.error(request, "That quarter has not started yet.")

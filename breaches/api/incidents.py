@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -61,6 +61,15 @@ class AffectedIndividualSerializer(RejectUnknownFieldsMixin, serializers.ModelSe
         return value
 
 
+# Triage columns that only the incident's handlers see (the reporter's page shows none of them).
+HANDLERS_ONLY = (
+    "severity",
+    "regulator_deadline",
+    "decision_notify_regulator",
+    "regulator_notified_at",
+)
+
+
 class IncidentListSerializer(serializers.ModelSerializer):
     business_unit = serializers.CharField(source="business_unit.name", read_only=True)
     url = serializers.HyperlinkedIdentityField(
@@ -86,6 +95,14 @@ class IncidentListSerializer(serializers.ModelSerializer):
             "decision_notify_regulator",
             "regulator_notified_at",
         ]
+
+    def to_representation(self, instance: Incident) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not getattr(instance, "is_handled", False):
+            # The reporter's view through the API equals their page: no triage columns.
+            for name in HANDLERS_ONLY:
+                data.pop(name, None)
+        return data
 
 
 class IncidentDetailSerializer(IncidentListSerializer):
@@ -205,9 +222,12 @@ class IncidentViewSet(
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Incident]:
+        user = self.request.user
+        handled = Incident.objects.handled_by(user).filter(pk=OuterRef("pk"))
         queryset = (
-            Incident.objects.visible_to(self.request.user)
+            Incident.objects.visible_to(user)
             .with_list_columns()
+            .annotate(is_handled=Exists(handled))
             .order_by("-reported_at", "-id")
         )
         if self.action in {"retrieve", "partial_update"}:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -28,6 +28,7 @@ from breaches.models import Action, Incident, Notification
 from breaches.response.actions import action_create, action_set_status
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
+from breaches.selectors import actions_acted_on_by, actions_owned_by
 
 
 class NotificationSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
@@ -59,6 +60,28 @@ class ActionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "incident", "kind", "title", "description", "owner", "due_date",
                   "status", "is_overdue", "completed_at", "created_at"]  # fmt: skip
         read_only_fields = ["id", "incident", "status", "is_overdue", "completed_at", "created_at"]
+
+
+class OwnActionSerializer(serializers.ModelSerializer[Action]):
+    """An owner's view of their own action: its title and due date always; the incident's
+    reference and the action's details only when they can see the incident (SPEC §3)."""
+
+    incident = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Action
+        fields = ["id", "incident", "kind", "title", "description", "owner", "due_date",
+                  "status", "is_overdue", "completed_at", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_incident(self, obj: Action) -> str | None:
+        return obj.incident.reference if getattr(obj, "incident_visible", False) else None
+
+    def get_description(self, obj: Action) -> str:
+        return obj.description if getattr(obj, "incident_visible", False) else ""
 
 
 class ActionStatusSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -152,11 +175,7 @@ class ActionStatusView(GenericAPIView[Action]):
 
     def post(self, request: Request, pk: int) -> Response:
         user = self.request.user
-        action = (
-            Action.objects.select_related("incident__business_unit")
-            .filter(Q(owner=user) | Q(incident__in=Incident.objects.visible_to(user)), pk=pk)
-            .first()
-        )
+        action = actions_acted_on_by(user).filter(pk=pk).first()
         if action is None:
             raise Http404
         serializer = ActionStatusSerializer(data=request.data)
@@ -164,13 +183,14 @@ class ActionStatusView(GenericAPIView[Action]):
         updated = action_set_status(
             action=action, actor=user, status=serializer.validated_data["status"]
         )
-        return Response(ActionSerializer(updated).data)
+        own = actions_owned_by(user).filter(pk=updated.pk).first()
+        return Response((OwnActionSerializer(own) if own else ActionSerializer(updated)).data)
 
 
 class MyActionsView(ListAPIView[Action]):
     """The signed-in person's own actions."""
 
-    serializer_class = ActionSerializer
+    serializer_class = OwnActionSerializer
     queryset = Action.objects.none()  # for the schema; the real one is per person
     filter_backends = [OrderingFilter]
     ordering_fields = ["due_date", "status", "created_at"]
@@ -180,5 +200,4 @@ class MyActionsView(ListAPIView[Action]):
     def get_queryset(self) -> QuerySet[Action]:
         if getattr(self, "swagger_fake_view", False):
             return Action.objects.none()
-        user = self.request.user
-        return Action.objects.filter(owner=user).select_related("owner", "incident")
+        return actions_owned_by(self.request.user)

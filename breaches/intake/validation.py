@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from breaches.models import Incident
@@ -66,3 +67,20 @@ def date_problems(
     elif contained_at and occurred_at and contained_at < occurred_at - CLOCK_SKEW:
         problems["contained_at"] = "It cannot have been contained before it happened."
     return problems
+
+
+def single_line(value: str) -> None:
+    """Refuse line breaks (and other control characters) in a one-line value: a title ends up
+    in e-mail headers, where a line break would end the header (SPEC §8: bad input is refused
+    with a field error, never stored to break a later job)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError("Keep this to one line, without line breaks.")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """``text`` made safe for an e-mail header: control characters become spaces, at most
+    ``limit`` characters. The sending-side twin of :func:`single_line`, for rows stored before
+    it existed."""
+    return " ".join("".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in text).split())[
+        :limit
+    ]

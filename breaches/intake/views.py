@@ -177,6 +177,10 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
     incident = get_object_or_404(_scoped(request), reference=reference)
     if not can_contribute(request.user, incident):
         raise Http404
+    # The form shows the full description and details: opening it is a read like any other.
+    record_access(
+        request, action=AccessEvent.Action.VIEW, incident=incident, detail={"page": "details"}
+    )
     initial = {
         "occurred_precision": incident.occurred_precision,
         "occurred_at": incident.occurred_at,

@@ -88,6 +88,8 @@ class Action(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Set once the owner has been reminded that it fell due (sent once, by the scheduler).
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why the last reminder could not be sent (the next run tries again); empty once sent.
+    reminder_error = models.CharField(max_length=500, blank=True, editable=False)
 
     objects = ActionQuerySet.as_manager()
 

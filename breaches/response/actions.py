@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.conf import settings
@@ -13,8 +14,11 @@ from django.utils import timezone
 
 from accounts.history import stamp_history
 from accounts.models import User
+from breaches.intake.validation import one_line, single_line
 from breaches.models import Action, Incident
 from breaches.permissions import lock_for_write
+
+logger = logging.getLogger(__name__)
 
 
 def action_create(
@@ -29,6 +33,10 @@ def action_create(
 ) -> Action:
     if not title.strip():
         raise ValidationError({"title": "Say what needs doing."})
+    try:
+        single_line(title)
+    except ValidationError as exc:
+        raise ValidationError({"title": exc.messages}) from exc
     if not (date(2000, 1, 1) <= due_date <= date(2100, 1, 1)):
         raise ValidationError({"due_date": "That date cannot be right: check the year."})
     if not owner.is_active:
@@ -78,27 +86,47 @@ def action_set_status(*, action: Action, actor: User, status: str) -> Action:
 
 
 def send_action_reminders(today: date | None = None) -> int:
-    """E-mail each owner once when their open action falls due. Safe to run any number of times."""
+    """E-mail each owner once when their open action falls due. Safe to run any number of times.
+
+    One action that cannot be reminded (a mail server refusing it, say) records its error on
+    the row and the run goes on to the next; it is tried again on the next run.
+    """
     today = today or timezone.localdate()
     sent = 0
     due = Action.objects.filter(
         status=Action.Status.OPEN, due_date__lte=today, reminded_at__isnull=True
     ).select_related("owner", "incident")
     for action in due:
-        with transaction.atomic():
-            # Claim it: a concurrent or repeated run finds nothing left to claim.
-            claimed = Action.objects.filter(pk=action.pk, reminded_at__isnull=True).update(
-                reminded_at=timezone.now()
-            )
-            if not claimed or not action.owner.email:
-                continue
-            link = settings.SITE_URL.rstrip("/") + reverse("breaches:my-actions")
-            send_mail(
-                subject=f"Action due: {action.title} ({action.incident.reference})",
-                message=f'Your action "{action.title}" was due on {action.due_date:%d %b %Y}.\n'
-                f"See your actions: {link}\n",
-                from_email=None,
-                recipient_list=[action.owner.email],
-            )
-            sent += 1
+        try:
+            sent += _remind_owner(action)
+        except Exception as exc:
+            logger.exception("action %s: reminder failed", action.pk)
+            Action.objects.filter(pk=action.pk).update(reminder_error=repr(exc)[:500])
     return sent
+
+
+def _remind_owner(action: Action) -> int:
+    """Claim the action's reminder and e-mail its owner, in one transaction (a failed send
+    releases the claim). The owner hears what they may see (SPEC §3): the action's own title
+    and due date; the incident's reference only if they can see the incident; and nothing at
+    all about a restricted incident they are not named on."""
+    owner = action.owner
+    visible = Incident.objects.visible_to(owner).filter(pk=action.incident_id).exists()
+    with transaction.atomic():
+        # Claim it: a concurrent or repeated run finds nothing left to claim.
+        claimed = Action.objects.filter(pk=action.pk, reminded_at__isnull=True).update(
+            reminded_at=timezone.now(), reminder_error=""
+        )
+        if not claimed or not owner.email or (action.incident.is_restricted and not visible):
+            return 0
+        title = one_line(action.title)
+        about = f" ({action.incident.reference})" if visible else ""
+        link = settings.SITE_URL.rstrip("/") + reverse("breaches:my-actions")
+        send_mail(
+            subject=one_line(f"Action due: {title}{about}"),
+            message=f'Your action "{title}" was due on {action.due_date:%d %b %Y}.\n'
+            f"See your actions: {link}\n",
+            from_email=None,
+            recipient_list=[owner.email],
+        )
+    return 1

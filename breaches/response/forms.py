@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from accounts.models import User
 from breaches.intake.forms import local_datetime_field
+from breaches.intake.validation import single_line
 from breaches.models import (
     Action,
     Notification,
@@ -32,7 +35,7 @@ class NotificationForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label="What needs doing", max_length=200)
+    title = forms.CharField(label="What needs doing", max_length=200, validators=[single_line])
     kind = forms.ChoiceField(
         label="Kind", choices=Action.Kind.choices, initial=Action.Kind.REMEDIATION
     )
@@ -46,8 +49,25 @@ class ActionForm(forms.Form):
     )
 
 
+# The largest primary key the database can hold: a larger "id" is a field error, not an overflow.
+MAX_PK = 2**63 - 1
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    """People by id; an id no database could hold is refused like any unknown one."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value or ():
+            if str(pk).isdigit() and int(pk) > MAX_PK:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )  # fmt: skip
+        return super().clean(value)
+
+
 class RestrictForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+    people = PeopleField(
         label="Who may still see it",
         queryset=User.objects.filter(
             is_active=True,

@@ -20,7 +20,7 @@ def notification_record(
     actor: User,
     recipient: str,
     method: str,
-    notified_at: datetime | None,
+    notified_at: datetime | None = None,
     reference_number: str = "",
     reason: str = "",
 ) -> Notification:

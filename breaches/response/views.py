@@ -12,7 +12,6 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +23,12 @@ from breaches.response.actions import action_create, action_set_status
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
-from breaches.selectors import incident_in_scope
+from breaches.selectors import (
+    actions_acted_on_by,
+    actions_owned_by,
+    incident_in_scope,
+    owners_losing_sight,
+)
 from config.errors import form_error_text, page_call
 
 
@@ -76,12 +80,7 @@ add_action = _incident_form_view(
 def set_action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     # Owners see their own actions; officers those of incidents they can see.
-    action = get_object_or_404(
-        Action.objects.select_related("incident__business_unit").filter(
-            Q(owner=user) | Q(incident__in=Incident.objects.visible_to(user))
-        ),
-        pk=pk,
-    )
+    action = get_object_or_404(actions_acted_on_by(user), pk=pk)
     status = request.POST.get("status", "")
     if status not in Action.Status.values:
         messages.error(request, "Choose open, done or cancelled.")
@@ -120,16 +119,20 @@ def restrict(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
         )
     if done:
         messages.success(request, "Restriction lifted." if lifting else "Incident restricted.")
+        losing = owners_losing_sight(incident)
+        if losing and not lifting:
+            names = ", ".join(str(o) for o in losing)
+            messages.warning(
+                request,
+                f"These action owners can no longer see the incident, and are no longer told "
+                f"about it: {names}. Name them, or give their actions to someone who can.",
+            )
     return redirect(incident)
 
 
 @login_required
 def my_actions(request: AuthenticatedHttpRequest) -> HttpResponse:
-    actions = (
-        Action.objects.filter(owner=request.user)
-        .select_related("incident")
-        .order_by("status", "due_date", "id")
-    )
+    actions = actions_owned_by(request.user).order_by("status", "due_date", "id")
     return render(
         request,
         "breaches/response/my_actions.html",

@@ -1,0 +1,45 @@
+"""Out-of-range and unreadable quarters are a clear error, never a 500 (SPEC §8)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from reporting.models import QuarterlyReport
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+BAD = ["0001Q1", "9999Q4", "1" * 400 + "Q1", "2026Q5", "Q3"]
+
+
+@pytest.mark.parametrize("quarter", BAD)
+def test_the_dashboard_says_so_and_shows_the_current_quarter(world: World, quarter: str) -> None:
+    client = Client()
+    client.force_login(world.executive)
+    response = client.get("/reports/dashboard/", {"quarter": quarter})
+    assert response.status_code == 200
+    assert "is not a quarter between 1990 and 2100" in response.content.decode()
+
+
+@pytest.mark.parametrize("quarter", BAD)
+def test_a_report_request_is_refused_with_a_message_and_no_job(world: World, quarter: str) -> None:
+    client = Client()
+    client.force_login(world.executive)
+    response = client.post("/reports/", {"quarter": quarter}, follow=True)
+    assert response.status_code == 200
+    assert "Choose a quarter like 2026Q3" in response.content.decode()
+    assert not QuarterlyReport.objects.exists()
+
+
+def test_a_notification_without_its_date_is_a_field_error(world: World) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(world.officer_a)
+    response = client.post(
+        f"/api/v1/incidents/{world.incident_a.reference}/notifications/",
+        {"recipient": "regulator", "method": "email"},
+        format="json",
+    )
+    assert response.status_code == 400 and "notified_at" in response.json()
