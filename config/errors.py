@@ -86,7 +86,10 @@ def page_call(
             messages.error(request, error_text(exc))
             return None
         for field, msgs in error_dict(exc).items():
-            form.add_error(field if field in form.fields else None, msgs)
+            # An error about a hidden field (the assessment a decision is made against) is
+            # about the form as a whole to the person reading it.
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, msgs)
         return None
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent
 from breaches.access import record_access
-from breaches.models import Answer, Assessment, Decision, Incident
+from breaches.models import Assessment, Incident
 from breaches.selectors import incident_handled
 from breaches.triage.clock import clock_for
 from breaches.triage.drafts import individual_letter, regulator_draft
@@ -53,17 +53,9 @@ def _page(
     elif not facts_form.is_bound:
         preview = run_engine(parse_facts(facts_from_incident(incident))).to_dict()
     if decision_form is None and latest is not None:
-        decision_form = DecisionForm(
-            initial={
-                "assessment": latest.pk,
-                "notify_regulator": Decision.Regulator.NOTIFY
-                if latest.notify_regulator == Answer.YES
-                else Decision.Regulator.DO_NOT_NOTIFY,
-                "notify_individuals": Decision.Individuals.NOTIFY
-                if latest.notify_individuals == Answer.YES
-                else Decision.Individuals.DO_NOT_NOTIFY,
-            }
-        )
+        # Nothing pre-selected: the engine's advice is shown beside the choices, and signing
+        # is a choice the officer makes, never one Enter away.
+        decision_form = DecisionForm(initial={"assessment": latest.pk})
     decisions = incident.decisions.select_related("decided_by", "assessment").order_by(
         "-decided_at", "-id"
     )

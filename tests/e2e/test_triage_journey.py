@@ -200,8 +200,10 @@ def test_officer_assesses_disagrees_and_downloads_drafts(
     expect(page.get_by_label("Someone who may harm an affected person")).to_be_checked()
     expect(page.locator("#recommendation .severity-badge")).to_have_text("Critical")
     decision_form = page.locator("form[action$='/triage/decision/']")
-    expect(decision_form.locator("input[name=notify_regulator][value=yes]")).to_be_checked()
-    expect(decision_form.locator("input[name=notify_individuals][value=yes]")).to_be_checked()
+    # Nothing is pre-selected: the engine's advice stands beside the choices.
+    for name in ("notify_regulator", "notify_individuals"):
+        expect(decision_form.locator(f"input[name={name}]:checked")).to_have_count(0)
+    expect(page.locator(".decision-guide")).to_contain_text("The engine recommends")
     expect(page.locator(".decision-guide")).to_contain_text("a rationale is required")
     assert fits_the_screen(page)
     screenshot(page, f"triage-{viewport}-assessed")

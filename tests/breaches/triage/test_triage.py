@@ -312,3 +312,25 @@ def test_drafts_contain_the_incidents_facts_and_are_logged(world: World, client:
     assert (
         client.get(f"/incidents/{world.incident_a.reference}/drafts/letter.pdf").status_code == 404
     )
+
+
+def test_no_decision_is_pre_selected_and_a_stale_assessment_is_refused(world: World) -> None:
+    first = assessment_create(
+        incident=world.incident_a, facts=parse_facts(VALID), actor=world.officer_a
+    )
+    client = Client()
+    client.force_login(world.officer_a)
+    url = f"/incidents/{world.incident_a.reference}/triage/"
+    page = client.get(url).content.decode()
+    assert 'name="notify_regulator" value="yes" checked' not in page
+    assert "checked" not in page.split('id="decision"')[1].split("</form>")[0]
+    # Reassessed in another tab after this page was opened: the old page's decision is refused.
+    assessment_create(incident=world.incident_a, facts=parse_facts(VALID), actor=world.officer_a)
+    response = client.post(
+        url + "decision/",
+        {"assessment": first.pk, "notify_regulator": "yes", "notify_individuals": "yes",
+         "rationale": "", "ground": ""},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "reassessed since this page was opened" in response.content.decode()
+    assert not Decision.objects.filter(incident=world.incident_a).exists()
