@@ -1,4 +1,9 @@
-"""Shared fixtures: the personas of SPEC §3 and a real Celery worker."""
+"""Shared fixtures: the personas of SPEC §3 and a real Celery worker.
+
+The personas (``world``) are built once per test module and rolled back after each test, so a
+thousand tests do not build them a thousand times; ``build_world()`` builds them afresh for the
+tests that commit (end-to-end journeys, real workers).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +23,7 @@ from django.db import connection, transaction
 from pytest_django import DjangoDbBlocker
 
 from accounts.models import BusinessUnit, User
-from breaches.models import Attachment, Incident
+from breaches.models import Action, Attachment, Incident
 from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,27 +49,51 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """In each module, the tests that do not use ``world`` run before those that do.
 
-    The module's world stays in the database from its first test to the module's end (see
-    ``_module_world``), so a test that never asked for it would see its rows or not depending on
-    where it stands in the file. Run first, it always sees the empty database it was written for.
-    pytest-django has already put committing tests after all others; this keeps that order and
-    only moves tests within a run of one module's tests.
+    The module's world stays in the database from its first test on (see ``_module_world``), so
+    a test that never asked for it would see its rows or not depending on where it stands in the
+    file. Run first, it always sees the empty database it was written for. pytest-django has
+    already put the tests that commit after all others; they keep their place.
     """
 
     def uses_world(item: pytest.Item) -> bool:
         return "world" in getattr(item, "fixturenames", ())
 
+    def run_key(item: pytest.Item) -> tuple[object, bool]:
+        return item.getparent(pytest.Module), commits(item)
+
     reordered: list[pytest.Item] = []
     run: list[pytest.Item] = []
     for item in [*items, None]:
-        module = item.getparent(pytest.Module) if item is not None else None
-        if run and module is not run[0].getparent(pytest.Module):
+        if run and (item is None or run_key(item) != run_key(run[0])):
             reordered += [i for i in run if not uses_world(i)]
             reordered += [i for i in run if uses_world(i)]
             run = []
         if item is not None:
             run.append(item)
     items[:] = reordered
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that commits needs the empty database it was written for (and a worker or a live
+    server must see what it commits): roll back the world its module's tests left open."""
+    if commits(item):
+        for shared in _OPEN_WORLDS:
+            shared.close()
+
+
+def commits(item: pytest.Item) -> bool:
+    """Whether the test commits: transactional, a live server, a real worker."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        marker
+        and (
+            marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+            or marker.kwargs.get("reset_sequences")
+        )
+    )
+    fixtures = {"transactional_db", "live_server", "django_db_reset_sequences"}
+    return transactional or bool(fixtures & set(getattr(item, "fixturenames", ())))
 
 
 # --- personas ---------------------------------------------------------------------------------
@@ -96,6 +126,7 @@ class World:
     incident_b: Incident
     restricted: Incident
     attachment_a: Attachment | None = None  # made by add_evidence() where a test needs it
+    action_a: Action | None = None  # made by add_action() where a test needs it
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -166,67 +197,79 @@ def add_evidence(world: World) -> Attachment:
     return attachment
 
 
-@pytest.fixture(scope="module")
-def _module_world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[World]:
-    """The world built once per test module, inside a transaction rolled back after the module.
+def add_action(world: World) -> Action:
+    """An open action on incident A owned by ``reporter2``, who cannot see incident A itself."""
+    action = Action.objects.create(
+        incident=world.incident_a,
+        title="Lock the filing cabinet",
+        owner=world.reporter2,
+        due_date=date(2030, 1, 1),
+        created_by=world.officer_a,
+    )
+    world.action_a = action
+    return action
+
+
+class SharedWorld:
+    """The world, built inside a transaction that stays open across one module's tests.
 
     pytest-django's ``db`` runs each test in its own atomic block, which here becomes a savepoint
     inside this transaction: whatever a test writes (to the world's rows too) is undone before
-    the next test, just as when every test built its own world. Tests that commit
-    (``transactional_db``, ``live_server``, real workers) cannot share it: pytest-django runs
-    them after every other test, and they call ``build_world()`` on their own.
+    the next test, just as when every test built its own world.
     """
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        # As Django's TestCase marks its class-wide atomic: durable blocks in tests still work.
-        outer._from_testcase = True  # type: ignore[attr-defined]
-        outer.__enter__()
-        try:
-            snapshot = build_world()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    _OPEN_WORLDS.append(snapshot)
+
+    def __init__(self, blocker: DjangoDbBlocker) -> None:
+        self.blocker = blocker
+        with blocker.unblock():
+            self.outer = transaction.atomic()
+            # As Django's TestCase marks its class-wide atomic: durable blocks in tests still work.
+            self.outer._from_testcase = True  # type: ignore[attr-defined]
+            self.outer.__enter__()
+            try:
+                self.world = build_world()
+            except BaseException:
+                self.outer.__exit__(*sys.exc_info())
+                raise
+        self.is_open = True
+
+    def close(self) -> None:
+        if self.is_open:
+            self.is_open = False
+            with self.blocker.unblock():
+                transaction.set_rollback(True)
+                self.outer.__exit__(None, None, None)
+
+
+# The world of the module being run, while its transaction is open.
+_OPEN_WORLDS: list[SharedWorld] = []
+
+
+@pytest.fixture(scope="module")
+def _module_world(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[SharedWorld]:
+    """The world built once per test module (module scope: it is set up before any test's
+    ``db``), rolled back when the module ends or a test that commits comes."""
+    shared = SharedWorld(django_db_blocker)
+    _OPEN_WORLDS.append(shared)
     try:
-        yield snapshot
+        yield shared
     finally:
-        _OPEN_WORLDS.remove(snapshot)
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-# The module worlds whose transaction is open (at most one): a committing test must not run inside.
-_OPEN_WORLDS: list[World] = []
-
-
-def _commits(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
-    return bool(
-        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-        or {"transactional_db", "live_server", "django_db_reset_sequences"}
-        & set(request.fixturenames)
-    )
-
-
-@pytest.fixture(autouse=True)
-def _no_committing_test_inside_a_module_world(request: pytest.FixtureRequest) -> None:
-    if _OPEN_WORLDS and _commits(request):
-        pytest.fail(
-            "a test that commits (transactional_db, live_server, a real worker) ran while this "
-            "module's shared world was open: move it to a module that does not use `world`"
-        )
+        _OPEN_WORLDS.remove(shared)
+        shared.close()
 
 
 @pytest.fixture
-def world(_module_world: World, db: None) -> World:
+def world(_module_world: SharedWorld, db: None) -> World:
     """The personas and incidents, fresh for this test.
 
     The rows are the module's, reset by the test's savepoint; the objects are a deep copy of the
     ones ``build_world()`` returned, so cached relations and attributes a test changes in memory
     never reach the next test (one copy, so ``incident_a.reporter is reporter`` still holds).
     """
-    return copy.deepcopy(_module_world)
+    if not _module_world.is_open:  # pytest-django runs committing tests last: not expected
+        pytest.fail("this module's world was rolled back for a test that commits, run before")
+    return copy.deepcopy(_module_world.world)
 
 
 # --- a real Celery worker ---------------------------------------------------------------------

@@ -1,19 +1,31 @@
 """The role × endpoint matrix (SPEC §3, STYLE habit 9).
 
 One table: for every page and API endpoint, the status each persona gets. Later issues add
-their endpoints as rows. 200 = allowed; 404 = out of scope (its existence not disclosed);
-302 = sent to a login page; 401 = API without credentials.
+their endpoints as rows; a test below walks the URLconf and names any pattern without one.
+200 = allowed; 404 = out of scope (its existence not disclosed); 302 = sent to a login page;
+401 = API without credentials; 403 = the API refusing someone who may see the incident but not
+do this to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.exceptions import Resolver404
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import PERSONAS, World, add_evidence
+from tests.breaches.triage.engine.test_facts import VALID
+from tests.conftest import PERSONAS, World, add_action, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +38,39 @@ R_SCOPE = {"named", "cpo"}
 
 Url = Callable[[World], str]
 
-Row = tuple  # (name, url, allowed personas, others' status, anonymous status[, {persona: status}])
+
+@dataclass(frozen=True)
+class Post:
+    """A write: the row's statuses are for POSTing ``data`` (a form to a page, JSON to the API).
+
+    ``ok`` is what an allowed persona gets: a page redirects after the write (302) or shows the
+    form's errors (400); the API answers 200 or 201. A page also redirects when it refuses
+    someone who sees the incident (a reporter moving their own report on), with an error
+    message: such personas are in the row's overrides with 302, and the test tells the two
+    apart by the message.
+    """
+
+    url: Url
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+    ok: int = 302
+
+
+def a(path: str) -> Url:
+    """A page under incident A."""
+    return lambda w: f"/incidents/{w.incident_a.reference}/{path}"
+
+
+def r(path: str) -> Url:
+    """A page under the restricted incident."""
+    return lambda w: f"/incidents/{w.restricted.reference}/{path}"
+
+
+# (name, URL to GET or a Post, allowed personas, others' status, anonymous status
+#  [, {persona: status}])
+Row = tuple
 
 MATRIX: list[Row] = [
-    # (name, url, allowed personas, status for the others, status for anonymous)
+    # (name, URL or Post, allowed personas, status for the others, status for anonymous)
     ("home", lambda w: "/", set(), 302, 302),
     ("register", lambda w: "/incidents/", OFFICERS, 404, 302),
     ("my reports", lambda w: "/incidents/mine/", ALL, 404, 302),
@@ -189,6 +230,151 @@ MATRIX: list[Row] = [
     ),
     ("api: schema", lambda w: "/api/schema/", ALL, 404, 401),
     ("api: docs", lambda w: "/api/docs/", ALL, 404, 401),
+    ("api: root", lambda w: "/api/v1/", ALL, 404, 401),
+    # Signed in already: sent home. Logging out is a POST, open to everyone.
+    ("login", lambda w: "/login/", set(), 302, 200),
+    ("logout", Post(lambda w: "/logout/"), ALL, 404, 302),
+    # Writes on pages: a refusal inside the scope is a redirect with an error message (302 in
+    # the row's overrides); outside it, 404.
+    (
+        "move A on",
+        Post(a("transition/"), lambda w: {"to": "triage"}),
+        {"officer_a", "cpo"},
+        404,
+        302,
+        {"reporter": 302},
+    ),
+    (
+        "move R on",
+        Post(r("transition/"), lambda w: {"to": "triage"}),
+        {"cpo"},
+        404,
+        302,
+        {"named": 302},
+    ),
+    (
+        "record notification A",
+        Post(
+            a("notifications/"),
+            lambda w: {"recipient": "regulator", "method": "not_notified", "reason": "Recovered."},
+        ),
+        {"officer_a", "cpo"},
+        404,
+        302,
+        {"reporter": 302},
+    ),
+    (
+        "add action A",
+        Post(
+            a("actions/"),
+            lambda w: {
+                "title": "Retrain",
+                "kind": "prevention",
+                "owner": w.reporter.username,
+                "due_date": "2030-01-01",
+            },
+        ),
+        {"officer_a", "cpo"},
+        404,
+        302,
+        {"reporter": 302},
+    ),
+    (
+        "action status A",
+        Post(lambda w: f"/incidents/actions/{w.action_a.pk}/status/", lambda w: {"status": "done"}),
+        {"reporter2", "officer_a", "cpo"},  # reporter2 owns it without seeing incident A
+        404,
+        302,
+        {"reporter": 302},
+    ),
+    (
+        "restrict A",
+        Post(a("restriction/"), lambda w: {"people": [w.named.pk], "reason": "Staff conduct."}),
+        {"cpo"},
+        404,
+        302,
+        {"reporter": 302, "officer_a": 302},
+    ),
+    (
+        "lift restriction R",
+        Post(r("restriction/"), lambda w: {"lift": "1", "reason": "Cleared."}),
+        {"cpo"},
+        404,
+        302,
+        {"named": 302},
+    ),
+    # An empty form: who reaches its validation (400), and who is told nothing exists.
+    ("decide A", Post(a("triage/decision/"), ok=400), {"officer_a", "cpo"}, 404, 302),
+    ("attach to A", Post(a("attachments/"), ok=400), A_SCOPE, 404, 302),
+    ("comment on A", Post(a("comments/"), lambda w: {"body": "Noted."}), A_SCOPE, 404, 302),
+    # Writes through the API.
+    (
+        "api: triage assess",
+        Post(lambda w: "/api/v1/triage/assess/", lambda w: VALID, ok=200),
+        ALL,
+        404,
+        401,
+    ),
+    (
+        "api: action status A",
+        Post(
+            lambda w: f"/api/v1/actions/{w.action_a.pk}/status/",
+            lambda w: {"status": "done"},
+            ok=200,
+        ),
+        {"reporter2", "officer_a", "cpo"},
+        404,
+        401,
+        {"reporter": 403},
+    ),
+    (
+        "api: move A on",
+        Post(
+            lambda w: f"/api/v1/incidents/{w.incident_a.reference}/transition/",
+            lambda w: {"to": "triage"},
+            ok=200,
+        ),
+        {"officer_a", "cpo"},
+        404,
+        401,
+        {"reporter": 403},
+    ),
+    (
+        "api: move R on",
+        Post(
+            lambda w: f"/api/v1/incidents/{w.restricted.reference}/transition/",
+            lambda w: {"to": "triage"},
+            ok=200,
+        ),
+        {"cpo"},
+        404,
+        401,
+        {"named": 403},
+    ),
+    (
+        "api: restrict A",
+        Post(
+            lambda w: f"/api/v1/incidents/{w.incident_a.reference}/restriction/",
+            lambda w: {"restricted": True, "people": ["named"], "reason": "Staff conduct."},
+            ok=200,
+        ),
+        {"cpo"},
+        404,
+        401,
+        {"reporter": 403, "officer_a": 403},
+    ),
+    (
+        "api: lift restriction R",
+        Post(
+            lambda w: f"/api/v1/incidents/{w.restricted.reference}/restriction/",
+            lambda w: {"restricted": False, "reason": "Cleared."},
+            ok=200,
+        ),
+        {"cpo"},
+        404,
+        401,
+        {"named": 403},
+    ),
 ]
 
 CASES = [
@@ -199,21 +385,37 @@ CASES = [
 
 
 def expected_status(row: Row, persona: str) -> int:
-    _name, _url, allowed, denied, anonymous, *rest = row
+    _name, target, allowed, denied, anonymous, *rest = row
     overrides = rest[0] if rest else {}
     if persona in overrides:
         return int(overrides[persona])
     if persona == "anonymous":
         return int(anonymous)
-    return 200 if persona in allowed else int(denied)
+    ok = target.ok if isinstance(target, Post) else 200
+    return ok if persona in allowed else int(denied)
+
+
+def row_url(row: Row, world: World) -> str:
+    target = row[1]
+    return str(target.url(world) if isinstance(target, Post) else target(world))
+
+
+def send(client: Client, row: Row, world: World) -> HttpResponse:
+    target, url = row[1], row_url(row, world)
+    if not isinstance(target, Post):
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.post(url, json.dumps(target.data(world)), content_type="application/json")
+    return client.post(url, target.data(world))
 
 
 @pytest.mark.parametrize(("row", "persona"), CASES)
 def test_matrix(world: World, row: Row, persona: str) -> None:
     add_evidence(world)
+    add_action(world)
     client = Client()
     user = world.persona(persona)
-    url = row[1](world)
+    url = row_url(row, world)
     if user is not None:
         if url.startswith("/api/"):
             # The API is exercised with token authentication; session auth is covered below.
@@ -221,10 +423,67 @@ def test_matrix(world: World, row: Row, persona: str) -> None:
             client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
         else:
             client.force_login(user)
-    assert client.get(url).status_code == expected_status(row, persona)
-    if url.startswith("/api/v1/incidents/") and expected_status(row, persona) == 200:
+    response = send(client, row, world)
+    assert response.status_code == expected_status(row, persona)
+    if isinstance(row[1], Post) and user is not None and response.status_code == 302:
+        # A page's write and its refusal both redirect: the message says which it was.
+        levels = {m.level_tag for m in get_messages(response.wsgi_request)}
+        assert ("error" in levels) == (persona not in row[2]), levels
+    if (
+        url.startswith("/api/v1/incidents/")
+        and not isinstance(row[1], Post)
+        and expected_status(row, persona) == 200
+    ):
         # The browsable API renders the same endpoints as HTML, forms and all.
         assert client.get(url, HTTP_ACCEPT="text/html").status_code == 200
+
+
+def url_patterns(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    """(route, name) of every pattern, through includes; routes join as ``ResolverMatch.route``."""
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        route = prefix + route.removeprefix("^") if prefix else route
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        else:
+            yield route, f"{namespace}{pattern.name or pattern.lookup_str}"
+
+
+def needs_no_row(route: str) -> bool:
+    """Patterns the matrix need not list.
+
+    The admin site is Django's: its index, its user and unit pages and the token page it must
+    not offer are rows above, and it answers only to staff. Static files are not the register's
+    to scope (only in development are they served by a URL pattern at all). DRF's format-suffix
+    twins (``/api/v1/incidents.json``, ``/api/v1/.json``) are generated from the very view of a
+    route that has a row, with its permissions and queryset; only the renderer differs.
+    """
+    return (
+        route.startswith("admin/")
+        or route.startswith(settings.STATIC_URL.lstrip("/"))
+        or "(?P<format>" in route
+        or "<drf_format_suffix:format>" in route
+    )
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix(world: World) -> None:
+    add_evidence(world)
+    add_action(world)
+    covered = set()
+    for row in MATRIX:
+        try:
+            covered.add(resolve(unquote(urlsplit(row_url(row, world)).path)).route)
+        except Resolver404:  # the malformed references: no pattern answers them at all
+            continue
+    missing = [
+        f"{route or '(the root)'} [{name}]"
+        for route, name in url_patterns(get_resolver().url_patterns)
+        if route not in covered and not needs_no_row(route)
+    ]
+    assert not missing, "URL patterns with no row in MATRIX:\n" + "\n".join(missing)
 
 
 # Writes through the API: adding details (PATCH) to incident A.
