@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -115,13 +114,9 @@ class AttachmentList(IncidentSubresourceView):
         incident = self.incident()
         serializer = AttachmentSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        try:
-            attachment = attachment_add(
-                incident=incident, uploaded_by=self.user(), upload=serializer.validated_data["file"]
-            )
-        except DjangoValidationError as exc:
-            # An upload's problems are about the one field it came in.
-            raise ValidationError({"file": exc.messages}) from exc
+        attachment = attachment_add(
+            incident=incident, uploaded_by=self.user(), upload=serializer.validated_data["file"]
+        )
         body = AttachmentSerializer(attachment, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -249,7 +249,11 @@ def attachment_add(*, incident: Incident, uploaded_by: User, upload: UploadedFil
     if not can_contribute(uploaded_by, incident):
         # Checked before the file is read; checked again under the lock below.
         raise PermissionDenied("This incident is closed: evidence is no longer taken.")
-    checked = check_upload(upload)
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        # What is wrong with an upload is wrong with its one field.
+        raise ValidationError({"file": exc.messages}) from exc
     attachment = Attachment(
         incident=incident,
         original_name=checked.name,

@@ -15,7 +15,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BusinessUnit
-from breaches.models import Action, Incident, IncidentBreachType, IncidentQuerySet, Severity
+from breaches.models import (
+    Action,
+    Incident,
+    IncidentBreachType,
+    IncidentQuerySet,
+    RegulatorDecision,
+    Severity,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 # "Any" rather than django-filter's "Unknown" for the empty choice.
@@ -48,7 +55,11 @@ class IncidentFilter(django_filters.FilterSet):
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     decision = django_filters.ChoiceFilter(
         field_name="decision_notify_regulator",
-        choices=[("yes", "Notifiable"), ("no", "Not notifiable"), ("none", "Not decided")],
+        choices=[
+            (RegulatorDecision.NOTIFY, "Notifiable"),
+            (RegulatorDecision.DO_NOT_NOTIFY, "Not notifiable"),
+            ("none", "Not decided"),
+        ],
         method="by_decision",
         label="Notifiability decision",
     )
