@@ -4,11 +4,13 @@ explicitly ordered, and reading one writes an access event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
@@ -36,6 +38,17 @@ class IncidentScopedView(GenericAPIView[Any]):
 
     def user(self) -> User:
         return self.request.user
+
+    def validated(self) -> dict[str, Any]:
+        """The request body checked by the view's serializer (a 400 naming fields otherwise)."""
+        serializer = self.get_serializer_class()(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def created(self, service: Callable[..., Any]) -> Response:
+        """Call ``service(incident=, actor=, **validated body)``; answer 201 with the new row."""
+        row = service(incident=self.incident(), actor=self.user(), **self.validated())
+        return Response(self.get_serializer_class()(row).data, status=status.HTTP_201_CREATED)
 
     def incident(self) -> Incident:
         """The incident of the URL, in scope (and handled, where required), else 404."""

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.request import Request
@@ -113,12 +113,7 @@ class NotificationList(IncidentSubresourceView):
         return incident.notifications.select_related("recorded_by")
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = NotificationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        created = notification_record(
-            incident=self.incident(), actor=self.user(), **serializer.validated_data
-        )
-        return Response(NotificationSerializer(created).data, status=status.HTTP_201_CREATED)
+        return self.created(notification_record)
 
 
 class IncidentActionList(IncidentSubresourceView):
@@ -134,12 +129,7 @@ class IncidentActionList(IncidentSubresourceView):
         return incident.actions.select_related("owner", "incident")
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        created = action_create(
-            incident=self.incident(), actor=self.user(), **serializer.validated_data
-        )
-        return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
+        return self.created(action_create)
 
 
 class RestrictionView(IncidentScopedView):
@@ -149,9 +139,7 @@ class RestrictionView(IncidentScopedView):
 
     @extend_schema(request=RestrictionSerializer, responses={200: RestrictionSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = RestrictionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated()
         if data["restricted"]:
             incident = incident_restrict(
                 incident=self.incident(),

@@ -30,12 +30,5 @@ class TransitionView(IncidentScopedView):
 
     @extend_schema(request=TransitionSerializer, responses={200: TransitionSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = TransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        moved = incident_transition(
-            incident=self.incident(),
-            actor=self.user(),
-            to=serializer.validated_data["to"],
-            reason=serializer.validated_data.get("reason", ""),
-        )
+        moved = incident_transition(incident=self.incident(), actor=self.user(), **self.validated())
         return Response({"reference": moved.reference, "status": moved.status})
