@@ -42,6 +42,8 @@ SECRET_KEY = env_str("SECRET_KEY") or "dev-only-insecure-key-never-used-in-produ
 DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form gets the product's own page, which keeps what was typed (docs/intake.md).
+CSRF_FAILURE_VIEW = "breaches.intake.kept_input.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

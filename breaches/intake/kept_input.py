@@ -9,12 +9,16 @@ had no user, which is exactly the expired case. See docs/intake.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 SALT = "breaches.kept-input"
 MAX_AGE = 7 * 24 * 3600
@@ -76,3 +80,44 @@ def expired_response(
         else "Your session had expired. Please sign in again.",
     )
     return redirect_to_login(back_to)
+
+
+@dataclass(frozen=True)
+class KeptForm:
+    """Where a form's input is kept (``key``), which fields, and the page that gives it back."""
+
+    key: str
+    allowed: frozenset[str]
+    back_to: str
+
+
+# URL name → how that form's input is kept, for the forms that give typed input back.
+_KEPT_FORMS: dict[str, Callable[[dict[str, Any]], KeptForm]] = {}
+
+
+def keeps_input(url_name: str, spec: Callable[[dict[str, Any]], KeptForm]) -> None:
+    """Declare that the form posted to ``url_name`` keeps its input (see :func:`csrf_failure`)."""
+    _KEPT_FORMS[url_name] = spec
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The product's own page for a refused form (a stale tab, cleared cookies): what was typed
+    into a form that keeps input is kept, for its owner, exactly as after an expired session,
+    and the page says how to get it back. Django's bare 403 page is never shown."""
+    form = _kept_form(request) if request.method == "POST" else None
+    kept = form is not None and keep(request, form.key, form.allowed, ("affected-",))
+    return render(
+        request,
+        "403_csrf.html",
+        {"kept": kept, "back_to": form.back_to if form else request.path},
+        status=403,
+    )
+
+
+def _kept_form(request: HttpRequest) -> KeptForm | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    spec = _KEPT_FORMS.get(match.view_name)
+    return spec(match.kwargs) if spec else None

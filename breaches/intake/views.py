@@ -286,3 +286,19 @@ class MyReportsView(LoginRequiredMixin, ListView):
             .filter(reporter_id=self.request.user.pk)
             .with_list_columns()
         )
+
+
+kept_input.keeps_input(
+    "breaches:report",
+    lambda kwargs: kept_input.KeptForm(
+        DRAFT_KEY, frozenset(_report_fields()), reverse("breaches:report") + "?restore=1"
+    ),
+)
+kept_input.keeps_input(
+    "breaches:add-details",
+    lambda kwargs: kept_input.KeptForm(
+        f"details:{kwargs['reference']}",
+        frozenset(DetailsForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"},
+        reverse("breaches:add-details", kwargs=kwargs) + "?restore=1",
+    ),
+)

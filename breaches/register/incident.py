@@ -142,3 +142,13 @@ def add_attachment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
             messages.success(request, "Evidence attached.")
             return redirect(incident.get_absolute_url() + "#evidence-heading")
     return render_incident(request, incident, attachment_form=form, status=400)
+
+
+kept_input.keeps_input(
+    "breaches:add-comment",
+    lambda kwargs: kept_input.KeptForm(
+        f"comment:{kwargs['reference']}",
+        frozenset({"body", "visibility"}),
+        reverse("breaches:incident-detail", kwargs=kwargs) + "?restore=1",
+    ),
+)
