@@ -7,10 +7,12 @@ module, so nothing here is imported back.
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 
 from celery import Task, shared_task
+from django.conf import settings
 
-from breaches.intake.alerts import officers_alert_new_report
+from breaches.intake.alerts import alert_pending_reports, officers_alert_new_report
 from breaches.response.actions import send_action_reminders as action_reminders
 from breaches.triage.reminders import send_deadline_reminders as deadline_reminders
 
@@ -37,3 +39,10 @@ def send_deadline_reminders() -> int:
 def send_action_reminders() -> int:
     """Remind owners of actions that fell due (run by beat; each reminder sent once)."""
     return action_reminders()
+
+
+@shared_task(name="breaches.tasks.send_pending_alerts", acks_late=True)
+def send_pending_alerts(older_than_seconds: int | None = None) -> int:
+    """The outbox sweep for officers' alerts (run by beat): see ``alert_pending_reports``."""
+    grace = settings.OUTBOX_GRACE_SECONDS if older_than_seconds is None else older_than_seconds
+    return alert_pending_reports(older_than=timedelta(seconds=grace))

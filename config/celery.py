@@ -4,18 +4,30 @@ With ``REDIS_URL`` set, tasks go through Redis to a worker. Without it (``make r
 settings switch on ``task_always_eager`` so tasks run in-process; see
 docs/architecture.md, "Jobs".
 
+A task's work is always a row written in the request's own transaction (the incident not yet
+alerted, the report job queued): that row is the outbox. If the broker is down when the
+transaction commits, nothing fails; a beat sweep finds the row still pending and does the work,
+and each row is claimed with a conditional UPDATE so it is done exactly once.
+
 Services never import task modules: they queue a task by its explicit name with
 :func:`enqueue_on_commit`, so task modules (thin entry points that call services) may import
 services without an import cycle.
 """
 
+import logging
 import os
 from typing import Any
 
 from celery import Celery
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerOperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
+
+# What publishing raises while Redis is down or unreachable.
+BROKER_DOWN = (BrokerOperationalError, OSError)
 
 app = Celery("pbr")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -31,6 +43,11 @@ def enqueue_on_commit(task_name: str, *args: int | str) -> None:
         # tasks under `make run` need the registered task; a worker has them already).
         app.loader.import_default_modules()
         task: Any = app.tasks[task_name]
-        task.delay(*args)
+        try:
+            task.delay(*args)
+        except BROKER_DOWN:
+            # The request's work is committed; its row is the outbox record. The beat sweep
+            # (OUTBOX_SWEEP_SECONDS) sends it once the broker is back: never a 500 here.
+            logger.warning("broker unreachable: %s%r left for the outbox sweep", task_name, args)
 
     transaction.on_commit(send)

@@ -301,7 +301,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "breaches.tasks.send_action_reminders",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),
     },
+    # The outbox sweep: work whose row was committed but whose task never reached the broker
+    # (Redis was down) is sent now. Each row is claimed, so nothing is sent twice.
+    "outbox-sweep-alerts": {
+        "task": "breaches.tasks.send_pending_alerts",
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
+    },
+    "outbox-sweep-reports": {
+        "task": "reporting.tasks.requeue_pending_reports",
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
+    },
 }
+# A row must have waited this long for its task before the sweep sends it itself.
+OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 60)
 
 # --- REST framework and OpenAPI ---------------------------------------------------------------
 

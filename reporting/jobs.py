@@ -36,6 +36,20 @@ def report_request(*, quarter: Quarter, requested_by: User | None) -> QuarterlyR
     return report
 
 
+def requeue_pending(*, older_than: timedelta) -> int:
+    """Queue again the jobs queued more than ``older_than`` ago that no task has claimed (their
+    task never reached the broker). Claiming makes a duplicate harmless."""
+    cutoff = timezone.now() - older_than
+    pending = list(
+        QuarterlyReport.objects.filter(
+            status=QuarterlyReport.Status.QUEUED, created_at__lte=cutoff
+        ).values_list("pk", flat=True)
+    )
+    for report_id in pending:
+        enqueue_on_commit(GENERATE_TASK, report_id)
+    return len(pending)
+
+
 def claim(report_id: int, task_id: str = "") -> bool:
     """Take the job, unless another delivery has it (or it is done).
 

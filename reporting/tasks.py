@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
@@ -38,3 +40,10 @@ def request_previous_quarter_report() -> int:
     """Beat, on the first day after a quarter ends: queue the report of the quarter just ended."""
     quarter = Quarter.containing(timezone.localdate()).previous()
     return jobs.report_request(quarter=quarter, requested_by=None).pk
+
+
+@shared_task(name="reporting.tasks.requeue_pending_reports", acks_late=True)
+def requeue_pending_reports() -> int:
+    """The outbox sweep for report jobs (run by beat): queue again every job still waiting
+    for its task. A job is claimed when it starts, so a duplicate delivery does nothing."""
+    return jobs.requeue_pending(older_than=timedelta(seconds=settings.OUTBOX_GRACE_SECONDS))

@@ -76,6 +76,8 @@ export DJANGO_ENV=test
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/pbr"
 export REDIS_URL="redis://127.0.0.1:$REDISPORT/0"
 export VAR_DIR="$TMP/var"
+# The broker-outage drill stops this Redis and starts it again exactly as it was.
+export TEST_REDIS_PORT="$REDISPORT" TEST_REDIS_DIR="$TMP"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
 
 # --- 4. Lint ------------------------------------------------------------------------------------

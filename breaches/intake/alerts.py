@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -10,6 +13,8 @@ from django.utils import timezone
 
 from breaches.models import Incident
 from breaches.selectors import cpo_emails, officers_for_incident
+
+logger = logging.getLogger(__name__)
 
 
 def officers_alert_new_report(*, incident_id: int) -> int:
@@ -47,3 +52,24 @@ def officers_alert_new_report(*, incident_id: int) -> int:
             recipient_list=recipients,
         )
     return len(recipients)
+
+
+def alert_pending_reports(*, older_than: timedelta, within: timedelta = timedelta(days=7)) -> int:
+    """The outbox sweep: alert the officers of every recent report whose alert never went out
+    (its task could not reach the broker). Each is claimed, so nothing is sent twice; one that
+    fails is left for the next sweep and the rest still go."""
+    now = timezone.now()
+    pending = Incident.objects.filter(
+        officers_notified_at__isnull=True,
+        reported_at__lte=now - older_than,
+        reported_at__gte=now - within,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for incident_id in pending:
+        try:
+            sent += 1 if officers_alert_new_report(incident_id=incident_id) else 0
+        except Exception:  # one that cannot be sent now must not stop the others
+            logger.exception(
+                "incident %s: officers' alert failed; the next sweep retries", incident_id
+            )
+    return sent
