@@ -31,8 +31,10 @@ from breaches.intake.services import (
     comment_add,
 )
 from breaches.models import Comment, Incident
-from breaches.permissions import can_contribute, can_write_internal
+from breaches.permissions import can_contribute, can_write_internal, handles
+from breaches.response.actions import action_create
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.response.notifications import notification_record
 from breaches.selectors import incident_in_scope
 from breaches.timeline import incident_timeline
 from breaches.triage.clock import clock_for
@@ -79,6 +81,8 @@ def render_incident(
     *,
     comment_form: CommentForm | None = None,
     attachment_form: AttachmentForm | None = None,
+    notification_form: NotificationForm | None = None,
+    action_form: ActionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
@@ -97,8 +101,8 @@ def render_incident(
         "transitions": available_transitions(incident, user),
         "actions": incident.actions.select_related("owner"),
         "notifications": incident.notifications.select_related("recorded_by") if internal else [],
-        "notification_form": NotificationForm() if internal else None,
-        "action_form": ActionForm() if internal else None,
+        "notification_form": (notification_form or NotificationForm()) if internal else None,
+        "action_form": (action_form or ActionForm()) if internal else None,
         "restrict_form": RestrictForm() if user.is_chief_privacy_officer else None,
     }
     return render(request, "breaches/register/incident_detail.html", context, status=status)
@@ -142,6 +146,54 @@ def add_attachment(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
             messages.success(request, "Evidence attached.")
             return redirect(incident.get_absolute_url() + "#evidence-heading")
     return render_incident(request, incident, attachment_form=form, status=400)
+
+
+def _refused(request: AuthenticatedHttpRequest, incident: Incident) -> HttpResponse:
+    messages.error(request, "Only the incident's privacy officers can do this.")
+    return redirect(incident)
+
+
+@login_required
+@require_POST
+def record_notification(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Record a notification; on an error the page comes back with the section open, every
+    value kept and each error beside its field (the summary at the form takes focus)."""
+    incident = incident_in_scope(request.user, reference)
+    if not handles(request.user, incident):
+        # Someone who follows the incident without handling it: said, and back to the page.
+        return _refused(request, incident)
+    form = NotificationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = page_call(
+            request,
+            lambda: notification_record(incident=incident, actor=request.user, **data),
+            form=form,
+        )
+        if done is not None:
+            messages.success(request, "Notification recorded.")
+            return redirect(incident.get_absolute_url() + "#notifications-heading")
+    return render_incident(request, incident, notification_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Add an action; on an error, as for a notification."""
+    incident = incident_in_scope(request.user, reference)
+    if not handles(request.user, incident):
+        # Someone who follows the incident without handling it: said, and back to the page.
+        return _refused(request, incident)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        done = page_call(
+            request, lambda: action_create(incident=incident, actor=request.user, **data), form=form
+        )
+        if done is not None:
+            messages.success(request, "Action added.")
+            return redirect(incident.get_absolute_url() + "#actions-heading")
+    return render_incident(request, incident, action_form=form, status=400)
 
 
 kept_input.keeps_input(

@@ -1,5 +1,7 @@
-"""The response's page actions: record a notification, add an action, set its status, restrict;
-and the person's own actions.
+"""The response's page actions: set an action's status, restrict; and the person's own actions.
+
+(Recording a notification and adding an action are forms of the incident page, which comes back
+with the error beside its field: ``breaches.register.incident``.)
 
 Each form posts here, the service does the work, and ``config.errors.page_call`` turns a domain
 error into a message; the person goes back to the incident's section they were working in.
@@ -7,9 +9,6 @@ error into a message; the person goes back to the incident's section they were w
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -19,9 +18,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from breaches.models import Action, Incident
-from breaches.response.actions import action_create, action_set_status
-from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
-from breaches.response.notifications import notification_record
+from breaches.response.actions import action_set_status
+from breaches.response.forms import RestrictForm
 from breaches.response.restriction import incident_restrict, incident_unrestrict
 from breaches.selectors import (
     actions_acted_on_by,
@@ -30,49 +28,6 @@ from breaches.selectors import (
     owners_losing_sight,
 )
 from config.errors import form_error_text, page_call
-
-
-def _submit(
-    request: AuthenticatedHttpRequest,
-    reference: str,
-    form_class: type[forms.Form],
-    service: Callable[..., object],
-    *,
-    done: str,
-    anchor: str,
-) -> HttpResponse:
-    """Validate a small incident form, call its service, say what happened, go back."""
-    incident = incident_in_scope(request.user, reference)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-    elif page_call(
-        request, lambda: service(incident=incident, actor=request.user, **form.cleaned_data)
-    ):
-        messages.success(request, done)
-    return redirect(incident.get_absolute_url() + anchor)
-
-
-def _incident_form_view(
-    form_class: type[forms.Form], service: Callable[..., object], *, done: str, anchor: str
-) -> Callable[[AuthenticatedHttpRequest, str], HttpResponse]:
-    """A page action for one small incident form posting to ``service``."""
-
-    @login_required
-    @require_POST
-    def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-        return _submit(request, reference, form_class, service, done=done, anchor=anchor)
-
-    return view
-
-
-record_notification = _incident_form_view(
-    NotificationForm, notification_record,
-    done="Notification recorded.", anchor="#notifications-heading",
-)  # fmt: skip
-add_action = _incident_form_view(
-    ActionForm, action_create, done="Action added.", anchor="#actions-heading"
-)
 
 
 @login_required

@@ -399,3 +399,45 @@ def test_the_access_log_shows_the_export_that_included_the_incident(
         expect(exported).to_contain_text("officer_a")
     finally:
         context.close()
+
+
+def test_a_refused_action_or_notification_comes_back_with_the_error_at_the_field(
+    live_server: object, live_world: World, officer_page: Page, viewport: str
+) -> None:
+    """Issue 11, finding 2: the section stays open, everything typed comes back, the error sits
+    beside its field and focus moves to the summary at the form."""
+    page = officer_page
+    login(page, live_server, "officer_a")
+    page.goto(f"{live_server}/incidents/{live_world.incident_a.reference}/")
+
+    open_details(page, "Add an action")
+    action_form = page.locator("form[action$='/actions/']")
+    action_form.get_by_label("What needs doing").fill("Lock the filing cabinet on level 3")
+    action_form.get_by_label("Owner").select_option("reporter")
+    action_form.get_by_label("Due").fill("1999-01-01")
+    action_form.get_by_label("Details").fill("Key is with facilities")
+    assert click_and_wait(page, "Add action", scope=action_form) == 400
+    action_form = page.locator("form[action$='/actions/']")
+    summary = action_form.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("The action was not added")
+    expect(action_form.locator("#field-due_date .field-error")).to_contain_text("year")
+    expect(action_form.get_by_label("What needs doing")).to_have_value(
+        "Lock the filing cabinet on level 3"
+    )
+    expect(action_form.get_by_label("Details")).to_have_value("Key is with facilities")
+    screenshot(page, f"action-error-{viewport}")
+    assert not Action.objects.exists()
+
+    page.goto(f"{live_server}/incidents/{live_world.incident_a.reference}/")
+    open_details(page, "Record a notification (or why not)")
+    notify_form = page.locator("form[action$='/notifications/']")
+    notify_form.get_by_label("The regulator (Privacy Commissioner)").check()
+    notify_form.get_by_label("How").select_option("not_notified")
+    notify_form.get_by_label("Their reference number").fill("OPC-2026-118")
+    assert click_and_wait(page, "Record", scope=notify_form) == 400
+    notify_form = page.locator("form[action$='/notifications/']")
+    expect(notify_form.locator("#error-summary")).to_be_focused()
+    expect(notify_form.locator("#field-reason .field-error")).to_contain_text("why")
+    expect(notify_form.get_by_label("Their reference number")).to_have_value("OPC-2026-118")
+    assert not Notification.objects.exists()

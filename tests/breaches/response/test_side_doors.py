@@ -121,9 +121,13 @@ def test_titles_with_line_breaks_are_a_field_error(world: World, title: str) -> 
     page = client.post(
         f"/incidents/{world.incident_a.reference}/actions/",
         {"title": title, "owner": "reporter", "due_date": due, "kind": "remediation"},
-        follow=True,
     )
-    assert page.status_code == 200 and "one line" in page.content.decode()
+    # The error beside the title field, the section open, the rest of the input kept.
+    assert page.status_code == 400 and "one line" in page.content.decode()
+    assert (
+        'id="field-title"' in page.content.decode()
+        and "The action was not added" in page.content.decode()
+    )
     assert not Action.objects.exists()
 
 
