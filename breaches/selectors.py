@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from breaches.models import Action, Incident
-from breaches.permissions import handles
 
 
 def officers_for_incident(incident: Incident) -> QuerySet[User]:
@@ -26,6 +24,16 @@ def officers_for_incident(incident: Incident) -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def handling_officers(incident: Incident) -> QuerySet[User]:
+    """The privacy officers who handle ``incident`` and so may be e-mailed about it: those named
+    on it when it is restricted (nobody else may hear of it), else the officers of its unit."""
+    if incident.is_restricted:
+        return incident.restricted_to.filter(
+            role=User.Role.PRIVACY_OFFICER, is_active=True
+        ).order_by("username")
+    return officers_for_incident(incident)
 
 
 def cpo_emails() -> list[str]:
@@ -47,10 +55,12 @@ def incident_in_scope(user: User, reference: str) -> Incident:
 
 def incident_handled(user: User, reference: str) -> Incident:
     """An incident ``user`` handles as its officer; 404 otherwise (its existence stays hidden)."""
-    incident = incident_in_scope(user, reference)
-    if not handles(user, incident):
-        raise Http404
-    return incident
+    return get_object_or_404(
+        Incident.objects.visible_to(user)
+        .handled_by(user)
+        .select_related("business_unit", "reporter"),
+        reference=reference,
+    )
 
 
 def actions_owned_by(user: User) -> QuerySet[Action]:

@@ -39,10 +39,7 @@ def enqueue_on_commit(task_name: str, *args: int | str) -> None:
     transaction commits; nothing is queued if it rolls back."""
 
     def send() -> None:
-        # Importing the task modules registers them under their explicit names (in-process
-        # tasks under `make run` need the registered task; a worker has them already).
-        app.loader.import_default_modules()
-        task: Any = app.tasks[task_name]
+        task: Any = _registered(task_name)
         try:
             task.delay(*args)
         except BROKER_DOWN:
@@ -51,3 +48,11 @@ def enqueue_on_commit(task_name: str, *args: int | str) -> None:
             logger.warning("broker unreachable: %s%r left for the outbox sweep", task_name, args)
 
     transaction.on_commit(send)
+
+
+def _registered(task_name: str) -> Any:
+    """The task registered under ``task_name``. The task modules are imported the first time
+    only (a web process has not imported them; a worker has): not on every request."""
+    if task_name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[task_name]

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
@@ -22,6 +21,7 @@ from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.models import Incident
 from breaches.permissions import handles
+from breaches.selectors import incident_in_scope
 
 
 class IncidentScopedView(GenericAPIView[Any]):
@@ -53,10 +53,7 @@ class IncidentScopedView(GenericAPIView[Any]):
     def incident(self) -> Incident:
         """The incident of the URL, in scope (and handled, where required), else 404."""
         if not hasattr(self, "_incident"):
-            incident = get_object_or_404(
-                Incident.objects.visible_to(self.request.user).select_related("business_unit"),
-                reference=self.kwargs["reference"],
-            )
+            incident = incident_in_scope(self.user(), self.kwargs["reference"])
             if self.handlers_only and not handles(self.user(), incident):
                 if self.hidden_from_others:
                     raise Http404

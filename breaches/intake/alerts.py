@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from breaches.models import Incident
-from breaches.selectors import cpo_emails, officers_for_incident
+from breaches.selectors import cpo_emails, handling_officers
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def officers_alert_new_report(*, incident_id: int) -> int:
         if not claimed:
             return 0
         incident = Incident.objects.select_related("business_unit").get(pk=incident_id)
-        recipients = [o.email for o in officers_for_incident(incident) if o.email]
+        # Restricted meanwhile (the alert waited for the broker): only those named hear of it.
+        recipients = [o.email for o in handling_officers(incident) if o.email]
         if not recipients:
             # No officer covers this unit: the chief privacy officer hears instead of nobody.
             recipients = cpo_emails()

@@ -67,21 +67,6 @@ def forget(request: HttpRequest, key: str) -> None:
     request.session.pop(key, None)
 
 
-def expired_response(
-    request: HttpRequest, key: str, allowed: Iterable[str], back_to: str
-) -> HttpResponse:
-    """A form posted after the session expired: keep it for its owner, then ask them to sign in."""
-    kept = keep(request, key, allowed, ("affected-",))
-    messages.warning(
-        request,
-        "Your session had expired, so nothing was saved yet. Sign in again and what you "
-        "typed will be waiting."
-        if kept
-        else "Your session had expired. Please sign in again.",
-    )
-    return redirect_to_login(back_to)
-
-
 @dataclass(frozen=True)
 class KeptForm:
     """Where a form's input is kept (``key``), which fields, and the page that gives it back."""
@@ -100,12 +85,30 @@ def keeps_input(url_name: str, spec: Callable[[dict[str, Any]], KeptForm]) -> No
     _KEPT_FORMS[url_name] = spec
 
 
+def keep_form(request: HttpRequest, form: KeptForm) -> bool:
+    """Keep the POST's fields the way ``form`` says; False when there is no owner to keep for."""
+    return keep(request, form.key, form.allowed, ("affected-",))
+
+
+def expired_response(request: HttpRequest, form: KeptForm) -> HttpResponse:
+    """A form posted after the session expired: keep it for its owner, then ask them to sign in."""
+    kept = keep_form(request, form)
+    messages.warning(
+        request,
+        "Your session had expired, so nothing was saved yet. Sign in again and what you "
+        "typed will be waiting."
+        if kept
+        else "Your session had expired. Please sign in again.",
+    )
+    return redirect_to_login(form.back_to)
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """The product's own page for a refused form (a stale tab, cleared cookies): what was typed
     into a form that keeps input is kept, for its owner, exactly as after an expired session,
     and the page says how to get it back. Django's bare 403 page is never shown."""
     form = _kept_form(request) if request.method == "POST" else None
-    kept = form is not None and keep(request, form.key, form.allowed, ("affected-",))
+    kept = form is not None and keep_form(request, form)
     return render(
         request,
         "403_csrf.html",

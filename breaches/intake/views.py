@@ -47,17 +47,27 @@ from breaches.intake.services import (
 )
 from breaches.models import Attachment, Incident
 from breaches.permissions import can_contribute
+from breaches.selectors import incident_in_scope
 from config.errors import page_call
 
 DRAFT_KEY = "report_draft"
+FORMSET_FIELDS = frozenset({"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"})
 
 
-def _scoped(request: HttpRequest) -> QuerySet[Incident]:
-    return Incident.objects.visible_to(request.user)
+def _report_kept(kwargs: dict[str, Any] | None = None) -> kept_input.KeptForm:
+    """Where the report form's input is kept when it cannot be sent yet."""
+    return kept_input.KeptForm(
+        DRAFT_KEY, frozenset(ReportForm.base_fields) | FORMSET_FIELDS,
+        reverse("breaches:report") + "?restore=1",
+    )  # fmt: skip
 
 
-def _report_fields() -> set[str]:
-    return set(ReportForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"}
+def _details_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    """Where the details form's input is kept when it cannot be saved yet."""
+    return kept_input.KeptForm(
+        f"details:{kwargs['reference']}", frozenset(DetailsForm.base_fields) | FORMSET_FIELDS,
+        reverse("breaches:add-details", kwargs=kwargs) + "?restore=1",
+    )  # fmt: skip
 
 
 def _with_valid_token(data: QueryDict) -> QueryDict:
@@ -74,7 +84,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
     """The report form: a short first step, then optional details, in one page."""
     if not signed_in(request):
         if request.method == "POST":
-            kept = kept_input.keep(request, DRAFT_KEY, _report_fields(), ("affected-",))
+            kept = kept_input.keep_form(request, _report_kept())
             had_file = bool(request.FILES)
             messages.warning(
                 request,
@@ -86,7 +96,7 @@ def report_incident(request: HttpRequest) -> HttpResponse:
                 if kept
                 else "Your session had expired. Please sign in again to report.",
             )
-            return redirect_to_login(reverse("breaches:report") + "?restore=1")
+            return redirect_to_login(_report_kept().back_to)
         return redirect_to_login(request.get_full_path())
 
     user = request.user
@@ -165,16 +175,13 @@ def _now_local() -> str:
 
 def add_details(request: HttpRequest, reference: str) -> HttpResponse:
     """The reporter (while open) or an officer fills in or corrects the optional details."""
-    key = f"details:{reference}"
+    kept = _details_kept({"reference": reference})
+    key = kept.key
     if not signed_in(request):
         if request.method == "POST":
-            allowed = set(DetailsForm.base_fields) | {
-                "affected-TOTAL_FORMS",
-                "affected-INITIAL_FORMS",
-            }
-            return kept_input.expired_response(request, key, allowed, request.path + "?restore=1")
+            return kept_input.expired_response(request, kept)
         return redirect_to_login(request.get_full_path())
-    incident = get_object_or_404(_scoped(request), reference=reference)
+    incident = incident_in_scope(request.user, reference)
     if not can_contribute(request.user, incident):
         raise Http404
     # The form shows the full description and details: opening it is a read like any other.
@@ -246,7 +253,7 @@ def add_details(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def download_attachment(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
     """Stream one evidence file, in scope only, and log the download."""
-    incident = get_object_or_404(_scoped(request), reference=reference)
+    incident = incident_in_scope(request.user, reference)
     attachment = get_object_or_404(Attachment, pk=pk, incident=incident)
     return attachment_response(request, attachment)
 
@@ -288,17 +295,5 @@ class MyReportsView(LoginRequiredMixin, ListView):
         )
 
 
-kept_input.keeps_input(
-    "breaches:report",
-    lambda kwargs: kept_input.KeptForm(
-        DRAFT_KEY, frozenset(_report_fields()), reverse("breaches:report") + "?restore=1"
-    ),
-)
-kept_input.keeps_input(
-    "breaches:add-details",
-    lambda kwargs: kept_input.KeptForm(
-        f"details:{kwargs['reference']}",
-        frozenset(DetailsForm.base_fields) | {"affected-TOTAL_FORMS", "affected-INITIAL_FORMS"},
-        reverse("breaches:add-details", kwargs=kwargs) + "?restore=1",
-    ),
-)
+kept_input.keeps_input("breaches:report", _report_kept)
+kept_input.keeps_input("breaches:add-details", _details_kept)

@@ -24,9 +24,6 @@ class DecisionQuerySet(models.QuerySet["Decision"]):
         """Decisions in force: those no later decision supersedes (one per incident)."""
         return self.filter(superseded_by__isnull=True)
 
-    def current_for(self, incident: Incident) -> Decision | None:
-        return self.filter(incident=incident).current().order_by("-decided_at", "-id").first()
-
 
 class Assessment(models.Model):
     """One run of the triage engine on an incident: the facts, the result, the rule-set version.

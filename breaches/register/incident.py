@@ -60,7 +60,8 @@ def _comment_form(
         "draft_owner": kept_input.owner_token(request.user.pk),
     }
     if request.GET.get("restore"):
-        kept = kept_input.restore(request, f"comment:{incident.reference}", request.user.pk)
+        key = _comment_kept({"reference": incident.reference}).key
+        kept = kept_input.restore(request, key, request.user.pk)
         if kept is not None:
             initial["body"] = kept.get("body", "")
             if internal and kept.get("visibility"):
@@ -108,14 +109,20 @@ def render_incident(
     return render(request, "breaches/register/incident_detail.html", context, status=status)
 
 
+def _comment_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    """Where the comment form's input is kept when it cannot be sent yet."""
+    return kept_input.KeptForm(
+        f"comment:{kwargs['reference']}", frozenset({"body", "visibility"}),
+        reverse("breaches:incident-detail", kwargs=kwargs) + "?restore=1",
+    )  # fmt: skip
+
+
 @require_POST
 def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
-    key = f"comment:{reference}"
+    kept = _comment_kept({"reference": reference})
+    key = kept.key
     if not signed_in(request):
-        back = reverse("breaches:incident-detail", kwargs={"reference": reference})
-        return kept_input.expired_response(
-            request, key, {"body", "visibility"}, back + "?restore=1"
-        )
+        return kept_input.expired_response(request, kept)
     incident = incident_in_scope(request.user, reference)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -196,11 +203,4 @@ def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpRespons
     return render_incident(request, incident, action_form=form, status=400)
 
 
-kept_input.keeps_input(
-    "breaches:add-comment",
-    lambda kwargs: kept_input.KeptForm(
-        f"comment:{kwargs['reference']}",
-        frozenset({"body", "visibility"}),
-        reverse("breaches:incident-detail", kwargs=kwargs) + "?restore=1",
-    ),
-)
+kept_input.keeps_input("breaches:add-comment", _comment_kept)

@@ -17,6 +17,7 @@ from accounts.models import User
 from breaches.intake.validation import one_line, single_line
 from breaches.models import Action, Incident
 from breaches.permissions import lock_for_write
+from breaches.selectors import actions_owned_by
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +112,15 @@ def _remind_owner(action: Action) -> int:
     and due date; the incident's reference only if they can see the incident; and nothing at
     all about a restricted incident they are not named on."""
     owner = action.owner
-    visible = Incident.objects.visible_to(owner).filter(pk=action.incident_id).exists()
+    # The same rule as the owner's "my actions" list: None when they may hear nothing of it.
+    own = actions_owned_by(owner).filter(pk=action.pk).first()
+    visible: bool | None = getattr(own, "incident_visible", None)
     with transaction.atomic():
         # Claim it: a concurrent or repeated run finds nothing left to claim.
         claimed = Action.objects.filter(pk=action.pk, reminded_at__isnull=True).update(
             reminded_at=timezone.now(), reminder_error=""
         )
-        if not claimed or not owner.email or (action.incident.is_restricted and not visible):
+        if not claimed or not owner.email or visible is None:
             return 0
         title = one_line(action.title)
         about = f" ({action.incident.reference})" if visible else ""

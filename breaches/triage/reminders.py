@@ -10,9 +10,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from breaches.models import DeadlineReminder, Incident
-from breaches.selectors import cpo_emails, officers_for_incident
+from breaches.selectors import cpo_emails, handling_officers
 from breaches.triage.clock import clock_purpose
 
 
@@ -48,13 +47,7 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
 
 
 def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> int:
-    if incident.is_restricted:
-        # Only the officers named on it (and the CPO, below) may hear about it.
-        named = incident.restricted_to.filter(role=User.Role.PRIVACY_OFFICER, is_active=True)
-        recipients = [o.email for o in named if o.email]
-    else:
-        recipients = [o.email for o in officers_for_incident(incident) if o.email]
-    recipients += cpo_emails()
+    recipients = [o.email for o in handling_officers(incident) if o.email] + cpo_emails()
     recipients = sorted(set(recipients))
     assert incident.regulator_deadline is not None
     deadline_text = timezone.localtime(incident.regulator_deadline).strftime("%a %d %b %Y %H:%M")

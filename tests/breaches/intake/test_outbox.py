@@ -88,3 +88,21 @@ def test_report_jobs_left_queued_are_queued_again(
     # Eager in tests: queued again means made now.
     assert QuarterlyReport.objects.get(pk=stuck.pk).status == QuarterlyReport.Status.DONE
     assert QuarterlyReport.objects.get(pk=new.pk).status == QuarterlyReport.Status.QUEUED
+
+
+def test_a_pending_alert_of_an_incident_restricted_meanwhile_reaches_only_those_named(
+    world: World,
+) -> None:
+    from breaches.response.restriction import incident_restrict
+
+    now = timezone.now()
+    Incident.objects.update(officers_notified_at=now)
+    Incident.objects.filter(pk=world.incident_a.pk).update(
+        officers_notified_at=None, reported_at=now - timedelta(minutes=5)
+    )
+    incident_restrict(incident=world.incident_a, actor=world.cpo, people=[world.officer_b],
+                      reason="A colleague's conduct")  # fmt: skip
+    mail.outbox.clear()
+    assert alert_pending_reports(older_than=timedelta(minutes=1)) == 1
+    [message] = mail.outbox
+    assert message.to == [world.officer_b.email]  # not officer_a, whose unit it is in
