@@ -5,7 +5,6 @@ from breaches.register import incident
 from breaches.register import views as register
 from breaches.response import views as response
 from breaches.triage import views as triage
-from breaches.workflow import views as workflow
 
 app_name = "breaches"
 
@@ -20,10 +19,10 @@ urlpatterns = [
     path("<ref:reference>/", incident.incident_detail, name="incident-detail"),
     path("<ref:reference>/details/", intake.add_details, name="add-details"),
     path("<ref:reference>/triage/", triage.triage, name="triage"),
-    path("<ref:reference>/transition/", workflow.transition, name="transition"),
+    path("<ref:reference>/transition/", incident.transition, name="transition"),
     path("<ref:reference>/notifications/", incident.record_notification, name="notify"),
     path("<ref:reference>/actions/", incident.add_action, name="add-action"),
-    path("<ref:reference>/restriction/", response.restrict, name="restrict"),
+    path("<ref:reference>/restriction/", incident.restrict, name="restrict"),
     path("<ref:reference>/access-log/", register.access_log, name="access-log"),
     path("<ref:reference>/triage/decision/", triage.decide, name="decide"),
     path("<ref:reference>/drafts/commissioner.pdf", triage.draft_regulator, name="draft-regulator"),

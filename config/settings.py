@@ -43,7 +43,7 @@ DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # A refused form gets the product's own page, which keeps what was typed (docs/intake.md).
-CSRF_FAILURE_VIEW = "breaches.intake.kept_input.csrf_failure"
+CSRF_FAILURE_VIEW = "config.kept_input.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "config.kept_input.draft_owner",
             ],
         },
     }

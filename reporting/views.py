@@ -6,18 +6,24 @@ officers their own units (``Incident.objects.countable_by``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
 from breaches.models import Incident
+from config import kept_input
+from config.errors import page_call
 from reporting.charts import dashboard_charts
 from reporting.figures import FIRST_YEAR, LAST_YEAR, Quarter, quarter_figures
+from reporting.forms import ReportRequestForm
 from reporting.jobs import report_request
 from reporting.models import QuarterlyReport
 
@@ -61,35 +67,45 @@ def _may_use_reports(user: User) -> bool:
     return user.is_authenticated and (user.is_executive or user.is_officer)
 
 
-@login_required
+def _request_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    return kept_input.KeptForm(
+        "report-request", frozenset(ReportRequestForm.base_fields),
+        reverse("reporting:reports") + "?restore=1",
+    )  # fmt: skip
+
+
+@kept_input.keeps_input(_request_kept)
 def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The reports page: past reports to download, and a form to request one."""
     user = request.user
     if not _may_use_reports(user):
         raise Http404
+    restored = False
     if request.method == "POST":
-        try:
-            quarter = Quarter.parse(request.POST.get("quarter", ""))
-        except ValueError:
-            messages.error(
-                request, f"Choose a quarter like 2026Q3, between {FIRST_YEAR} and {LAST_YEAR}."
-            )
-        else:
-            if quarter.bounds()[0] > timezone.now():
-                messages.error(request, "That quarter has not started yet.")
-            else:
-                report_request(quarter=quarter, requested_by=user)
+        form = ReportRequestForm(request.POST)
+        if form.is_valid():
+            quarter = form.cleaned_data["quarter"]
+            if page_call(
+                request, lambda: report_request(quarter=quarter, requested_by=user), form=form
+            ):
+                kept_input.forget(request, _request_kept({}).key)
                 messages.success(request, f"The {quarter.label} report is being prepared.")
-        return redirect("reporting:reports")
-    current = Quarter.containing(timezone.localdate())
+                return redirect("reporting:reports")
+    else:
+        kept = kept_input.taken_back(request, _request_kept({}))
+        restored = kept is not None
+        form = ReportRequestForm(
+            initial=kept_input.initial_from(ReportRequestForm, kept) if kept else None
+        )
     return render(
         request,
         "reporting/reports.html",
         {
+            "form": form,
+            "restored": restored,
             "reports": QuarterlyReport.objects.select_related("requested_by")[:40],
-            "choices": list(reversed(current.last(8))),
-            "default": current.previous().code,
         },
+        status=400 if form.errors else 200,
     )
 
 

@@ -16,12 +16,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     QueryDict,
 )
@@ -30,10 +28,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import ListView
 
-from accounts.http import AuthenticatedHttpRequest, AuthenticatedRequest, signed_in
+from accounts.http import AuthenticatedHttpRequest, AuthenticatedRequest
 from accounts.models import AccessEvent
 from breaches.access import record_access
-from breaches.intake import kept_input
 from breaches.intake.forms import (
     AffectedFormSet,
     DetailsForm,
@@ -48,6 +45,7 @@ from breaches.intake.services import (
 from breaches.models import Attachment, Incident
 from breaches.permissions import can_contribute
 from breaches.selectors import incident_in_scope
+from config import kept_input
 from config.errors import page_call
 
 DRAFT_KEY = "report_draft"
@@ -80,25 +78,9 @@ def _with_valid_token(data: QueryDict) -> QueryDict:
     return data
 
 
-def report_incident(request: HttpRequest) -> HttpResponse:
+@kept_input.keeps_input(_report_kept)
+def report_incident(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The report form: a short first step, then optional details, in one page."""
-    if not signed_in(request):
-        if request.method == "POST":
-            kept = kept_input.keep_form(request, _report_kept())
-            had_file = bool(request.FILES)
-            messages.warning(
-                request,
-                (
-                    "Your session had expired, so nothing was sent yet. Sign in again and your "
-                    "report will be waiting exactly as you typed it"
-                    + (" (attach the file again)." if had_file else ".")
-                )
-                if kept
-                else "Your session had expired. Please sign in again to report.",
-            )
-            return redirect_to_login(_report_kept().back_to)
-        return redirect_to_login(request.get_full_path())
-
     user = request.user
     owner = kept_input.owner_token(user.pk)
     if request.method == "POST":
@@ -173,14 +155,10 @@ def _now_local() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-def add_details(request: HttpRequest, reference: str) -> HttpResponse:
+@kept_input.keeps_input(_details_kept)
+def add_details(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The reporter (while open) or an officer fills in or corrects the optional details."""
-    kept = _details_kept({"reference": reference})
-    key = kept.key
-    if not signed_in(request):
-        if request.method == "POST":
-            return kept_input.expired_response(request, kept)
-        return redirect_to_login(request.get_full_path())
+    key = _details_kept({"reference": reference}).key
     incident = incident_in_scope(request.user, reference)
     if not can_contribute(request.user, incident):
         raise Http404
@@ -293,7 +271,3 @@ class MyReportsView(LoginRequiredMixin, ListView):
             .filter(reporter_id=self.request.user.pk)
             .with_list_columns()
         )
-
-
-kept_input.keeps_input("breaches:report", _report_kept)
-kept_input.keeps_input("breaches:add-details", _details_kept)

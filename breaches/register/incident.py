@@ -1,45 +1,69 @@
 """The incident page: details, evidence, timeline and the forms that act on it.
 
 Opening it writes an access event; an incident outside ``visible_to`` answers 404.
+
+Every form of the page keeps what was typed (``config.kept_input``): after an expired session or
+a refused CSRF check, signing in leads back here with ``?restore=1`` and the form filled in, its
+section open. A refused form comes back with the page, the error beside its field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-)
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthenticatedHttpRequest, signed_in
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent
 from breaches.access import record_access
-from breaches.intake import kept_input
-from breaches.intake.forms import (
-    AttachmentForm,
-    CommentForm,
-)
-from breaches.intake.services import (
-    attachment_add,
-    comment_add,
-)
+from breaches.intake.forms import AttachmentForm, CommentForm
+from breaches.intake.services import attachment_add, comment_add
 from breaches.models import Comment, Incident
 from breaches.permissions import can_contribute, can_write_internal, handles
 from breaches.response.actions import action_create
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
 from breaches.response.notifications import notification_record
-from breaches.selectors import incident_in_scope
+from breaches.response.restriction import incident_restrict, incident_unrestrict
+from breaches.selectors import incident_in_scope, owners_losing_sight
 from breaches.timeline import incident_timeline
 from breaches.triage.clock import clock_for
-from breaches.workflow.services import available_transitions
-from config.errors import page_call
+from breaches.workflow.forms import TransitionForm
+from breaches.workflow.services import available_transitions, incident_transition
+from config import kept_input
+from config.errors import form_error_text, page_call
+
+
+def _kept(
+    name: str, form_class: type[forms.Form], section: str
+) -> Callable[[dict[str, Any]], kept_input.KeptForm]:
+    """How one form of the page keeps its input: per incident, back to its section."""
+
+    def spec(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+        url = reverse("breaches:incident-detail", kwargs={"reference": kwargs["reference"]})
+        return kept_input.KeptForm(
+            f"{name}:{kwargs['reference']}", frozenset(form_class.base_fields),
+            f"{url}?restore=1#{section}",
+        )  # fmt: skip
+
+    return spec
+
+
+_COMMENT = _kept("comment", CommentForm, "timeline-heading")
+_NOTIFICATION = _kept("notification", NotificationForm, "notifications-heading")
+_ACTION = _kept("action", ActionForm, "actions-heading")
+_RESTRICTION = _kept("restriction", RestrictForm, "restriction-heading")
+_TRANSITION = _kept("transition", TransitionForm, "workflow")
+
+# The page's own forms get distinct ids (several have a "reason").
+NOTIFY_IDS, ACTION_IDS, RESTRICT_IDS, MOVE_IDS = "notify_%s", "action_%s", "restrict_%s", "move_%s"
 
 
 def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
@@ -59,13 +83,11 @@ def _comment_form(
         "visibility": "internal" if internal else "shared",
         "draft_owner": kept_input.owner_token(request.user.pk),
     }
-    if request.GET.get("restore"):
-        key = _comment_kept({"reference": incident.reference}).key
-        kept = kept_input.restore(request, key, request.user.pk)
-        if kept is not None:
-            initial["body"] = kept.get("body", "")
-            if internal and kept.get("visibility"):
-                initial["visibility"] = kept["visibility"]
+    kept = kept_input.taken_back(request, _COMMENT({"reference": incident.reference}))
+    if kept is not None:
+        initial["body"] = kept.get("body", "")
+        if internal and kept.get("visibility"):
+            initial["visibility"] = kept["visibility"]
     return CommentForm(initial=initial)
 
 
@@ -76,21 +98,50 @@ def incident_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     return render_incident(request, incident)
 
 
+class _PageForms:
+    """The page's officer forms: as posted (refused), as kept (restored), or fresh."""
+
+    def __init__(self, request: AuthenticatedHttpRequest, incident: Incident) -> None:
+        self.request, self.incident = request, incident
+        self.open: set[str] = set()
+
+    def get(
+        self,
+        name: str,
+        given: forms.Form | None,
+        spec: Callable[[dict[str, Any]], kept_input.KeptForm],
+        form_class: type[forms.Form],
+        auto_id: str,
+    ) -> forms.Form:
+        if given is not None:
+            if given.errors:
+                self.open.add(name)
+            return given
+        kept = kept_input.taken_back(self.request, spec({"reference": self.incident.reference}))
+        if kept is None:
+            return form_class(auto_id=auto_id)
+        self.open.add(name)
+        return form_class(initial=kept_input.initial_from(form_class, kept), auto_id=auto_id)
+
+
 def render_incident(
     request: AuthenticatedHttpRequest,
     incident: Incident,
     *,
     comment_form: CommentForm | None = None,
     attachment_form: AttachmentForm | None = None,
-    notification_form: NotificationForm | None = None,
-    action_form: ActionForm | None = None,
+    notification_form: forms.Form | None = None,
+    action_form: forms.Form | None = None,
+    restrict_form: forms.Form | None = None,
+    transition_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render the detail page (also after a failed comment or upload, keeping what was typed)."""
+    """Render the detail page (also after a refused form, keeping what was typed)."""
     user = request.user
     record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
     internal = can_write_internal(user, incident)
-    context = {
+    page = _PageForms(request, incident)
+    context: dict[str, Any] = {
         "incident": incident,
         "timeline": incident_timeline(incident, include_internal=internal),
         "attachments": incident.attachments.select_related("uploaded_by"),
@@ -99,30 +150,35 @@ def render_incident(
         "comment_form": comment_form or _comment_form(request, incident, internal),
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
-        "transitions": available_transitions(incident, user),
         "actions": incident.actions.select_related("owner"),
         "notifications": incident.notifications.select_related("recorded_by") if internal else [],
-        "notification_form": (notification_form or NotificationForm()) if internal else None,
-        "action_form": (action_form or ActionForm()) if internal else None,
-        "restrict_form": RestrictForm() if user.is_chief_privacy_officer else None,
+        "transitions": [],
     }
+    if internal:
+        context["notification_form"] = page.get(
+            "notification", notification_form, _NOTIFICATION, NotificationForm, NOTIFY_IDS
+        )
+        context["action_form"] = page.get("action", action_form, _ACTION, ActionForm, ACTION_IDS)
+        moving = page.get("transition", transition_form, _TRANSITION, TransitionForm, MOVE_IDS)
+        rows = [
+            (t, blocked, moving if moving["to"].value() == t.target else None)
+            for t, blocked in available_transitions(incident, user)
+        ]
+        if moving.errors and not any(form for _, _, form in rows):
+            # A step with no button on the page (a stale tab): said at the top instead.
+            messages.error(request, form_error_text(moving))
+        context["transitions"] = rows
+    if user.is_chief_privacy_officer:
+        context["restrict_form"] = page.get(
+            "restriction", restrict_form, _RESTRICTION, RestrictForm, RESTRICT_IDS
+        )
+    context["open_sections"] = page.open
     return render(request, "breaches/register/incident_detail.html", context, status=status)
 
 
-def _comment_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
-    """Where the comment form's input is kept when it cannot be sent yet."""
-    return kept_input.KeptForm(
-        f"comment:{kwargs['reference']}", frozenset({"body", "visibility"}),
-        reverse("breaches:incident-detail", kwargs=kwargs) + "?restore=1",
-    )  # fmt: skip
-
-
+@kept_input.keeps_input(_COMMENT)
 @require_POST
-def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
-    kept = _comment_kept({"reference": reference})
-    key = kept.key
-    if not signed_in(request):
-        return kept_input.expired_response(request, kept)
+def add_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = incident_in_scope(request.user, reference)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -133,7 +189,7 @@ def add_comment(request: HttpRequest, reference: str) -> HttpResponse:
             request,
             lambda: comment_add(incident=incident, author=author, body=body, visibility=visibility),
         ):
-            kept_input.forget(request, key)
+            kept_input.forget(request, _COMMENT({"reference": reference}).key)
             messages.success(request, "Comment added.")
             return redirect(incident.get_absolute_url() + "#timeline-heading")
     return render_incident(request, incident, comment_form=form, status=400)
@@ -160,7 +216,20 @@ def _refused(request: AuthenticatedHttpRequest, incident: Incident) -> HttpRespo
     return redirect(incident)
 
 
-@login_required
+def _done(
+    request: AuthenticatedHttpRequest,
+    spec: Callable[[dict[str, Any]], kept_input.KeptForm],
+    incident: Incident,
+    message: str,
+    section: str,
+) -> HttpResponse:
+    """A form of the page was accepted: its kept copy goes, and the person back to its section."""
+    kept_input.forget(request, spec({"reference": incident.reference}).key)
+    messages.success(request, message)
+    return redirect(f"{incident.get_absolute_url()}#{section}")
+
+
+@kept_input.keeps_input(_NOTIFICATION)
 @require_POST
 def record_notification(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Record a notification; on an error the page comes back with the section open, every
@@ -169,7 +238,7 @@ def record_notification(request: AuthenticatedHttpRequest, reference: str) -> Ht
     if not handles(request.user, incident):
         # Someone who follows the incident without handling it: said, and back to the page.
         return _refused(request, incident)
-    form = NotificationForm(request.POST)
+    form = NotificationForm(request.POST, auto_id=NOTIFY_IDS)
     if form.is_valid():
         data = form.cleaned_data
         done = page_call(
@@ -178,29 +247,90 @@ def record_notification(request: AuthenticatedHttpRequest, reference: str) -> Ht
             form=form,
         )
         if done is not None:
-            messages.success(request, "Notification recorded.")
-            return redirect(incident.get_absolute_url() + "#notifications-heading")
+            return _done(
+                request, _NOTIFICATION, incident, "Notification recorded.", "notifications-heading"
+            )
     return render_incident(request, incident, notification_form=form, status=400)
 
 
-@login_required
+@kept_input.keeps_input(_ACTION)
 @require_POST
 def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Add an action; on an error, as for a notification."""
     incident = incident_in_scope(request.user, reference)
     if not handles(request.user, incident):
-        # Someone who follows the incident without handling it: said, and back to the page.
         return _refused(request, incident)
-    form = ActionForm(request.POST)
+    form = ActionForm(request.POST, auto_id=ACTION_IDS)
     if form.is_valid():
         data = form.cleaned_data
         done = page_call(
             request, lambda: action_create(incident=incident, actor=request.user, **data), form=form
         )
         if done is not None:
-            messages.success(request, "Action added.")
-            return redirect(incident.get_absolute_url() + "#actions-heading")
+            return _done(request, _ACTION, incident, "Action added.", "actions-heading")
     return render_incident(request, incident, action_form=form, status=400)
 
 
-kept_input.keeps_input("breaches:add-comment", _comment_kept)
+@kept_input.keeps_input(_TRANSITION)
+@require_POST
+def transition(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Move the incident on; a refusal (a blocked step, a missing reason) sits at its button."""
+    incident = incident_in_scope(request.user, reference)
+    form = TransitionForm(request.POST, auto_id=MOVE_IDS)
+    if form.is_valid():
+        data = form.cleaned_data
+        moved = page_call(
+            request,
+            lambda: incident_transition(
+                incident=incident, to=data["to"], actor=request.user, reason=data["reason"]
+            ),
+            form=form,
+        )
+        if moved is not None:
+            state = moved.get_status_display().lower()
+            return _done(
+                request, _TRANSITION, moved, f"{moved.reference} is now {state}.", "workflow"
+            )
+    if not can_write_internal(request.user, incident):
+        # Someone who follows the incident without handling it has no buttons to show it at.
+        messages.error(request, form_error_text(form))
+        return redirect(incident)
+    return render_incident(request, incident, transition_form=form, status=400)
+
+
+@kept_input.keeps_input(_RESTRICTION)
+@require_POST
+def restrict(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Restrict the incident to named people, or lift it (the CPO only: the service says so)."""
+    incident = incident_in_scope(request.user, reference)
+    form = RestrictForm(request.POST, auto_id=RESTRICT_IDS)
+    lifting = request.POST.get("lift") == "1"
+    if form.is_valid():
+        reason, people = form.cleaned_data["reason"], form.cleaned_data["people"]
+        done = page_call(
+            request,
+            (
+                (lambda: incident_unrestrict(incident=incident, actor=request.user, reason=reason))
+                if lifting
+                else lambda: incident_restrict(
+                    incident=incident, actor=request.user, people=people, reason=reason
+                )
+            ),
+            form=form,
+        )
+        if done:
+            losing = owners_losing_sight(incident)
+            if losing and not lifting:
+                names = ", ".join(str(o) for o in losing)
+                messages.warning(
+                    request,
+                    f"These action owners can no longer see the incident, and are no longer "
+                    f"told about it: {names}. Name them, or give their actions to someone who "
+                    "can.",
+                )
+            message = "Restriction lifted." if lifting else "Incident restricted."
+            return _done(request, _RESTRICTION, incident, message, "restriction-heading")
+    if not request.user.is_chief_privacy_officer:
+        messages.error(request, form_error_text(form))
+        return redirect(incident)
+    return render_incident(request, incident, restrict_form=form, status=400)

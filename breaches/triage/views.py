@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -17,7 +18,7 @@ from breaches.models import Assessment, Incident
 from breaches.selectors import incident_handled
 from breaches.triage.clock import clock_for
 from breaches.triage.drafts import individual_letter, regulator_draft
-from breaches.triage.engine import parse_facts
+from breaches.triage.engine import Facts, FactsError, parse_facts
 from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.triage.services import (
     assessment_create,
@@ -25,7 +26,37 @@ from breaches.triage.services import (
     facts_from_incident,
     run_engine,
 )
+from config import kept_input
 from config.errors import page_call
+
+
+def _facts_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    url = reverse("breaches:triage", kwargs={"reference": kwargs["reference"]})
+    return kept_input.KeptForm(
+        f"facts:{kwargs['reference']}", frozenset(FactsForm.base_fields) | {"action"},
+        f"{url}?restore=1#facts-heading",
+    )  # fmt: skip
+
+
+def _decision_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    url = reverse("breaches:triage", kwargs={"reference": kwargs["reference"]})
+    return kept_input.KeptForm(
+        f"decision:{kwargs['reference']}", frozenset(DecisionForm.base_fields),
+        f"{url}?restore=1#decision",
+    )  # fmt: skip
+
+
+def _unsaved(facts_form: FactsForm, latest: Assessment | None) -> bool:
+    """The facts on the page differ from the assessment the decision would be signed against."""
+    if not facts_form.is_bound:
+        return False
+    if latest is None or not facts_form.is_valid() or facts_form.facts is None:
+        return True
+    try:
+        saved: Facts = parse_facts(latest.facts)
+    except FactsError:
+        return True
+    return saved != facts_form.facts
 
 
 def officer_incident(request: AuthenticatedHttpRequest, reference: str) -> Incident:
@@ -43,6 +74,9 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     latest = Assessment.objects.latest_for(incident)
+    restored_facts = kept_input.taken_back(request, _facts_kept({"reference": incident.reference}))
+    if facts_form is None and restored_facts is not None:
+        facts_form = FactsForm(restored_facts, incident=incident)
     if facts_form is None:
         facts_form = FactsForm(
             incident=incident, initial=FactsForm.initial_from(facts_from_incident(incident))
@@ -52,10 +86,14 @@ def _page(
         preview = run_engine(facts_form.facts).to_dict()
     elif not facts_form.is_bound:
         preview = run_engine(parse_facts(facts_from_incident(incident))).to_dict()
+    decision_restored = False
     if decision_form is None and latest is not None:
         # Nothing pre-selected: the engine's advice is shown beside the choices, and signing
         # is a choice the officer makes, never one Enter away.
-        decision_form = DecisionForm(initial={"assessment": latest.pk})
+        kept = kept_input.taken_back(request, _decision_kept({"reference": incident.reference}))
+        initial = kept_input.initial_from(DecisionForm, kept) if kept is not None else {}
+        decision_restored = kept is not None
+        decision_form = DecisionForm(initial={"assessment": latest.pk, **initial})
     decisions = incident.decisions.select_related("decided_by", "assessment").order_by(
         "-decided_at", "-id"
     )
@@ -65,13 +103,15 @@ def _page(
         "preview": preview,
         "latest": latest,
         "decision_form": decision_form,
+        "decision_restored": decision_restored,
+        "facts_unsaved": _unsaved(facts_form, latest),
         "decisions": decisions,
         "clock": clock_for(incident),
     }
     return render(request, "breaches/triage/triage.html", context, status=status)
 
 
-@login_required
+@kept_input.keeps_input(_facts_kept)
 def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
     if request.method != "POST":
@@ -98,12 +138,13 @@ def triage(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
             form=form,
         )
         if saved is not None:
+            kept_input.forget(request, _facts_kept({"reference": reference}).key)
             messages.success(request, "Assessment saved. Now record your decision.")
             return redirect(f"{request.path}#decision")
     return _page(request, incident, facts_form=form, status=200 if form.is_valid() else 400)
 
 
-@login_required
+@kept_input.keeps_input(_decision_kept)
 @require_POST
 def decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = officer_incident(request, reference)
@@ -127,6 +168,7 @@ def decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
             ),
             form=form,
         ):
+            kept_input.forget(request, _decision_kept({"reference": reference}).key)
             messages.success(request, "Decision signed and recorded on the timeline.")
             return redirect(incident.get_absolute_url())
     return _page(request, incident, decision_form=form, status=400)

@@ -38,6 +38,21 @@
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(refresh, 250);
   }
-  form.addEventListener("change", schedule);
-  form.addEventListener("input", schedule);
+  // Facts changed and not saved: the decision below is still about the saved assessment, so
+  // signing waits until the facts are saved (the server renders it so without JavaScript too).
+  var sign = document.getElementById("sign-decision");
+  var notice = document.getElementById("facts-unsaved");
+  function block() {
+    if (!sign || !notice) { return; }
+    notice.hidden = false;
+    sign.disabled = true;
+  }
+  var decision = document.getElementById("decision-form");
+  if (decision) {
+    decision.addEventListener("submit", function (event) {
+      if (sign && sign.disabled) { event.preventDefault(); }
+    });
+  }
+  form.addEventListener("change", function () { block(); schedule(); });
+  form.addEventListener("input", function () { block(); schedule(); });
 })();

@@ -421,7 +421,7 @@ def test_a_refused_action_or_notification_comes_back_with_the_error_at_the_field
     summary = action_form.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("The action was not added")
-    expect(action_form.locator("#field-due_date .field-error")).to_contain_text("year")
+    expect(action_form.locator("#field-action_due_date .field-error")).to_contain_text("year")
     expect(action_form.get_by_label("What needs doing")).to_have_value(
         "Lock the filing cabinet on level 3"
     )
@@ -438,6 +438,6 @@ def test_a_refused_action_or_notification_comes_back_with_the_error_at_the_field
     assert click_and_wait(page, "Record", scope=notify_form) == 400
     notify_form = page.locator("form[action$='/notifications/']")
     expect(notify_form.locator("#error-summary")).to_be_focused()
-    expect(notify_form.locator("#field-reason .field-error")).to_contain_text("why")
+    expect(notify_form.locator("#field-notify_reason .field-error")).to_contain_text("why")
     expect(notify_form.get_by_label("Their reference number")).to_have_value("OPC-2026-118")
     assert not Notification.objects.exists()

@@ -23,12 +23,14 @@ def test_the_dashboard_says_so_and_shows_the_current_quarter(world: World, quart
 
 
 @pytest.mark.parametrize("quarter", BAD)
-def test_a_report_request_is_refused_with_a_message_and_no_job(world: World, quarter: str) -> None:
+def test_a_report_request_is_refused_at_the_field_and_no_job(world: World, quarter: str) -> None:
     client = Client()
     client.force_login(world.executive)
-    response = client.post("/reports/", {"quarter": quarter}, follow=True)
-    assert response.status_code == 200
-    assert "Choose a quarter like 2026Q3" in response.content.decode()
+    response = client.post("/reports/", {"quarter": quarter})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="field-quarter"' in page and "has-error" in page and 'id="error-summary"' in page
+    assert "Choose a quarter like 2026Q3" in page
     assert not QuarterlyReport.objects.exists()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from breaches.intake import kept_input
 from breaches.models import Incident
+from config import kept_input
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db

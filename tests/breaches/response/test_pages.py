@@ -76,7 +76,7 @@ def test_only_handlers_record_notifications_and_the_page_never_500s(world: World
     assert bad.status_code == 400
     page = bad.content.decode()
     assert 'id="error-summary"' in page and "The notification was not recorded" in page
-    assert 'id="field-notified_at"' in page and "has-error" in page
+    assert 'id="field-notify_notified_at"' in page and "has-error" in page
     assert 'value="OPC-77"' in page and "<details open>" in page
     assert not Notification.objects.exists()
     ok = client.post(

@@ -1,18 +1,25 @@
-"""Keeping what someone typed when their session expired, for them only (SPEC §8).
+"""Keeping what someone typed into any form when it could not be sent, for them only (SPEC §8).
 
-A form shown to a signed-in person carries ``draft_owner``: their id, signed. When the form
-comes back after the session expired, the request is anonymous; the submitted fields are kept
-in the new session under a key, with that owner. After signing in again, the page asks for them
-back and gets them only if the owner matches. Django's login keeps the data of a session that
-had no user, which is exactly the expired case. See docs/intake.md.
+A form shown to a signed-in person carries ``draft_owner``: their id, signed (the context
+processor :func:`draft_owner` gives every template one). When the form comes back after the
+session expired, the request is anonymous; the submitted fields are kept in the new session
+under the form's key, with that owner, and the person is asked to sign in. After signing in they
+land on the page of the same form (``back_to``, with ``?restore=1``), which asks for the fields
+back and gets them only if the owner matches. Django's login keeps the data of a session that had
+no user, which is exactly the expired case. A refused CSRF check keeps the input the same way.
+
+A view opts in with :func:`keeps_input`; its page gives the input back with :func:`taken_back`.
+See docs/architecture.md ("Nothing typed is lost").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
@@ -27,6 +34,14 @@ MAX_CHARS = 64_000
 
 def owner_token(user_pk: int) -> str:
     return signing.dumps(user_pk, salt=SALT)
+
+
+def draft_owner(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: ``{{ draft_owner }}`` is the signed-in person's token, made on use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"draft_owner": lambda: owner_token(user.pk)}
 
 
 def keep(
@@ -76,13 +91,32 @@ class KeptForm:
     back_to: str
 
 
-# URL name → how that form's input is kept, for the forms that give typed input back.
-_KEPT_FORMS: dict[str, Callable[[dict[str, Any]], KeptForm]] = {}
+Spec = Callable[[dict[str, Any]], KeptForm]
+View = Callable[..., HttpResponse]
+
+# The view a form posts to → how that form's input is kept (see :func:`csrf_failure`).
+_KEPT_FORMS: dict[Callable[..., Any], Spec] = {}
 
 
-def keeps_input(url_name: str, spec: Callable[[dict[str, Any]], KeptForm]) -> None:
-    """Declare that the form posted to ``url_name`` keeps its input (see :func:`csrf_failure`)."""
-    _KEPT_FORMS[url_name] = spec
+def keeps_input(spec: Spec) -> Callable[[View], View]:
+    """The outermost decorator of a view whose form keeps its input: signed out, a POST is kept
+    for its owner and the person asked to sign in (never a 405 after it); any other request
+    goes to sign-in and back. Signed in, the view runs."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                if request.method == "POST":
+                    return expired_response(request, spec(kwargs))
+                return redirect_to_login(request.get_full_path())
+            return view(request, *args, **kwargs)
+
+        _KEPT_FORMS[wrapper] = spec
+        return wrapper
+
+    return decorate
 
 
 def keep_form(request: HttpRequest, form: KeptForm) -> bool:
@@ -93,14 +127,32 @@ def keep_form(request: HttpRequest, form: KeptForm) -> bool:
 def expired_response(request: HttpRequest, form: KeptForm) -> HttpResponse:
     """A form posted after the session expired: keep it for its owner, then ask them to sign in."""
     kept = keep_form(request, form)
+    files = " (choose the file again)" if request.FILES else ""
     messages.warning(
         request,
-        "Your session had expired, so nothing was saved yet. Sign in again and what you "
-        "typed will be waiting."
+        "Your session had expired, so nothing was sent yet. Sign in again and what you "
+        f"typed will be waiting{files}."
         if kept
         else "Your session had expired. Please sign in again.",
     )
     return redirect_to_login(form.back_to)
+
+
+def taken_back(request: HttpRequest, form: KeptForm) -> QueryDict | None:
+    """On the page ``back_to`` leads to: the input kept for the signed-in person, if any."""
+    user = getattr(request, "user", None)
+    if not request.GET.get("restore") or user is None or not user.is_authenticated:
+        return None
+    return restore(request, form.key, user.pk)
+
+
+def initial_from(form_class: type[forms.Form], data: QueryDict) -> dict[str, Any]:
+    """Kept raw input as a form's ``initial``: each field read the way its widget posts it."""
+    return {
+        name: field.widget.value_from_datadict(data, {}, name)
+        for name, field in form_class.base_fields.items()
+        if name in data
+    }
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -122,5 +174,5 @@ def _kept_form(request: HttpRequest) -> KeptForm | None:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    spec = _KEPT_FORMS.get(match.view_name)
+    spec = _KEPT_FORMS.get(match.func)
     return spec(match.kwargs) if spec else None
