@@ -579,3 +579,117 @@ def test_write_matrix_comment_on_incident_a(world: World, persona: str, expected
     page.force_login(world.persona(persona))
     response = page.post(f"/incidents/{world.incident_a.reference}/comments/", {"body": "Noted."})
     assert response.status_code == (302 if expected == 201 else 404)
+
+
+# --- Side doors (issue 11, finding 8): what each persona learns through "my actions", the
+# reminders, the reporter's API view and the details page. Everyone owns one overdue action on
+# incident A and one on the restricted incident R.
+# persona → (sees A's action title, sees A's reference, sees R's action at all)
+MY_ACTIONS = {
+    "reporter": (True, True, False),
+    "reporter2": (True, False, False),
+    "officer_a": (True, True, False),
+    "officer_b": (True, False, False),
+    "cpo": (True, True, True),
+    "executive": (True, False, False),
+    "admin": (True, False, False),
+    "named": (True, False, True),
+}
+
+
+def _owned_actions(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from breaches.models import Action
+
+    due = timezone.localdate() - timedelta(days=1)
+    for persona in PERSONAS:
+        for incident, title in ((world.incident_a, "A-task"), (world.restricted, "R-task")):
+            Action.objects.create(
+                incident=incident, title=f"{title} for {persona}", owner=world.persona(persona),
+                due_date=due, description=f"{title} secret detail", created_by=world.cpo,
+            )  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_my_actions_matrix(world: World, persona: str) -> None:
+    from rest_framework.test import APIClient
+
+    _owned_actions(world)
+    sees_a, sees_a_ref, sees_r = MY_ACTIONS[persona]
+    page = Client()
+    page.force_login(world.persona(persona))
+    html = page.get("/incidents/actions/mine/").content.decode()
+    api = APIClient()
+    api.force_authenticate(world.persona(persona))
+    rows = api.get("/api/v1/actions/mine/").json()["results"]
+    titles = {row["title"] for row in rows}
+    assert (f"A-task for {persona}" in html) == sees_a == (f"A-task for {persona}" in titles)
+    assert (world.incident_a.reference in html) == sees_a_ref
+    assert "secret detail" not in html  # the page lists titles; details are on the incident
+    assert (f"R-task for {persona}" in html) == sees_r == (f"R-task for {persona}" in titles)
+    assert (world.restricted.reference in html) == sees_r
+    # Only their own actions, never someone else's.
+    assert all(row["title"].endswith(f"for {persona}") for row in rows)
+    described = {row["title"] for row in rows if row["description"]}
+    assert (f"A-task for {persona}" in described) == sees_a_ref
+    api_refs = {row["incident"] for row in rows}
+    assert (world.incident_a.reference in api_refs) == sees_a_ref
+    assert (world.restricted.reference in api_refs) == sees_r
+
+
+def test_reminders_recipients_matrix(world: World) -> None:
+    from django.core import mail
+
+    from breaches.response.actions import send_action_reminders
+
+    _owned_actions(world)
+    mail.outbox.clear()
+    send_action_reminders()
+    for persona, (sees_a, sees_a_ref, sees_r) in MY_ACTIONS.items():
+        to_them = [m for m in mail.outbox if world.persona(persona).email in m.to]
+        bodies = " ".join(m.subject + m.body for m in to_them)
+        assert (f"A-task for {persona}" in bodies) == sees_a, persona
+        assert (world.incident_a.reference in bodies) == sees_a_ref, persona
+        assert (f"R-task for {persona}" in bodies) == sees_r, persona
+        assert (world.restricted.reference in bodies) == sees_r, persona
+        assert "secret detail" not in bodies or sees_a_ref or sees_r, persona
+
+
+# The incident's own API view, for those who see incident A: the triage figures only for those
+# who handle it (the reporter's API view equals the reporter's page).
+API_FIELDS = {"reporter": False, "officer_a": True, "cpo": True}
+
+
+@pytest.mark.parametrize(("persona", "handles"), API_FIELDS.items())
+def test_reporter_api_fields_matrix(world: World, persona: str, handles: bool) -> None:
+    from rest_framework.test import APIClient
+
+    from breaches.api.incidents import HANDLERS_ONLY
+
+    api = APIClient()
+    api.force_authenticate(world.persona(persona))
+    detail = api.get(f"/api/v1/incidents/{world.incident_a.reference}/").json()
+    listed = api.get("/api/v1/incidents/").json()["results"][0]
+    for shown in (detail, listed):
+        assert all((name in shown) == handles for name in HANDLERS_ONLY), (persona, shown)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_details_page_access_event_matrix(world: World, persona: str) -> None:
+    from accounts.models import AccessEvent
+
+    client = Client()
+    client.force_login(world.persona(persona))
+    before = AccessEvent.objects.filter(incident=world.incident_a).count()
+    response = client.get(f"/incidents/{world.incident_a.reference}/details/")
+    events = AccessEvent.objects.filter(incident=world.incident_a).order_by("-id")
+    if persona in A_SCOPE:
+        assert response.status_code == 200
+        latest = events.first()
+        assert latest is not None and latest.user == world.persona(persona)
+        assert latest.detail == {"page": "details"} and events.count() == before + 1
+    else:
+        assert response.status_code == 404 and events.count() == before
