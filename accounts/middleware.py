@@ -1,11 +1,15 @@
-"""Request id middleware: every request gets an id, echoed in the ``X-Request-ID`` header."""
+"""Request ids (echoed in ``X-Request-ID``), the absolute session lifetime, private responses."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from accounts.request_context import new_request_id, reset_request_id, set_request_id
 
@@ -28,4 +32,45 @@ class RequestIdMiddleware:
         finally:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+SIGNED_IN_AT = "signed_in_at"
+
+
+class SessionLifetimeMiddleware:
+    """An absolute limit on a signed-in session, beside the idle one (ASVS 3.3.2).
+
+    The sign-in time is kept in the session (``accounts.signals``); once a session is older
+    than ``SESSION_ABSOLUTE_HOURS`` it is ended before the view runs, so the request is treated
+    exactly like one after the idle limit: a form posted then keeps its input for its owner
+    (``config.kept_input``) and the person signs in again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get(SIGNED_IN_AT)
+            limit = settings.SESSION_ABSOLUTE_SECONDS
+            if started is None or time.time() - float(started) > limit:
+                logout(request)
+                messages.info(request, "For your safety you were signed out after a long session.")
+        return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """Every page and API answer may hold personal information: never stored by a browser or a
+    proxy (``Cache-Control: no-store``), and no powerful browser features for any of it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
