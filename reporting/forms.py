@@ -19,6 +19,10 @@ class ReportRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = Quarter.containing(timezone.localdate())
         choices = [(q.code, q.label) for q in reversed(current.last(8))]
+        asked = self.data.get("quarter") if self.is_bound else None
+        if asked and asked not in dict(choices):
+            # What was sent stays on screen beside its error, even if no option offered it.
+            choices.append((str(asked)[:20], str(asked)[:20]))
         self.fields["quarter"].widget.choices = choices
         self.fields["quarter"].initial = current.previous().code
 

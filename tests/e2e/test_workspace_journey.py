@@ -42,7 +42,7 @@ def live_world(transactional_db: None) -> World:
 
 @pytest.fixture(params=["desktop", "phone"])
 def viewport(request: pytest.FixtureRequest) -> str:
-    return request.param  # type: ignore[no-any-return]
+    return str(request.param)
 
 
 def new_context(browser: Browser, viewport: str) -> BrowserContext:
@@ -82,7 +82,8 @@ def move(page: Page, incident: Incident, button: str, status: str) -> None:
     workflow = page.locator(".workflow")
     expect(workflow.get_by_role("button", name=button, exact=True)).to_be_visible()
     assert click_and_wait(page, button, scope=workflow) == 200
-    expect(page).to_have_url(re.compile(rf"/incidents/{incident.reference}/$"))
+    # Back at the workflow buttons, where the next move is.
+    expect(page).to_have_url(re.compile(rf"/incidents/{incident.reference}/#workflow$"))
     label = S(status).label
     expect(page.locator(".messages")).to_contain_text(f"is now {label.lower()}")
     expect(page.locator(".facts .status")).to_have_text(label)
@@ -345,9 +346,9 @@ def test_officer_works_an_incident_from_the_register_to_closed(
                 assert answer.status == 404
             else:
                 assert answer.status == 200
-                rows = csv_rows(answer.text())
-                assert rows[0] == CSV_HEADER
-                assert rows[1:] == [], rows
+                answered = csv_rows(answer.text())
+                assert answered[0] == CSV_HEADER
+                assert answered[1:] == [], answered
                 assert reference not in answer.text()
                 assert "Incident A" not in answer.text()
             for path in ("", "access-log/"):
