@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from pypdf import PdfWriter
 from rest_framework.test import APIClient
 
 from accounts.models import AccessEvent
@@ -31,7 +33,16 @@ def tiny_png() -> bytes:
     )
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def blank_pdf() -> bytes:
+    # A real one-page PDF: a file pypdf cannot read at all is refused (test_upload_hardening).
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = blank_pdf()
 
 
 @pytest.fixture(autouse=True)
