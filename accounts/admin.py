@@ -1,13 +1,19 @@
 """The administrator's console: users, roles, business units.
 
 Incident content is deliberately not registered here: administrators manage configuration,
-not incidents (SPEC §3). History rows and access events are not editable anywhere.
+not incidents (SPEC §3). History rows and access events are not editable anywhere: the admin
+registers no history or access-event model, and an object's history page offers no revert.
+Login records (django-axes' attempts, access log and failure log) are shown read-only: nobody,
+superusers included, adds, changes or deletes them here. A locked-out person waits out the
+cool-off, or an operator runs ``manage.py axes_reset_username <username>``.
 """
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
@@ -18,6 +24,21 @@ from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import BusinessUnit, User
+
+
+class AuditRecordAdmin(admin.ModelAdmin):
+    """Audit records: viewable by whoever may view them, never added, changed or deleted."""
+
+    actions = None  # no "delete selected", no axes clean-up action
+
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -54,9 +75,12 @@ class BusinessUnitAdmin(ReadOnlyHistoryAdmin):
 
 
 class RegisterUserCreationForm(UserCreationForm):
+    """A new person starts as a reporter: any other role is asked for on the Roles page and
+    approved by a second person (``accounts.roles``)."""
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "email", "first_name", "last_name", "role", "business_unit")
+        fields = ("username", "email", "first_name", "last_name", "business_unit")
 
 
 @admin.register(User)
@@ -66,7 +90,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
     list_filter = ["role", "is_active", "business_unit"]
     list_select_related = ["business_unit"]
     search_fields = ["username", "first_name", "last_name", "email"]
-    filter_horizontal = ["assigned_units", "groups", "user_permissions"]
+    filter_horizontal = ["assigned_units"]
     autocomplete_fields = ["business_unit"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
@@ -76,10 +100,11 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
             {
                 "fields": ["role", "business_unit", "assigned_units"],
                 "description": "Privacy officers see incidents in their assigned units and "
-                "every unit below them.",
+                "every unit below them. The role is changed on the Roles page (/account/roles/): "
+                "a second person approves it.",
             },
         ),
-        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -92,7 +117,6 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
                     "email",
                     "first_name",
                     "last_name",
-                    "role",
                     "business_unit",
                     "password1",
                     "password2",
@@ -100,7 +124,9 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
             },
         )
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    # Nobody grants power here, themselves or anyone: the role, staff and superuser flags are
+    # shown, never edited (roles: accounts.roles, with a second person's approval).
+    readonly_fields = ["last_login", "date_joined", "role", "is_staff", "is_superuser"]
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # People are referenced by incidents and history: deactivate instead of deleting.
@@ -111,3 +137,28 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
 # person's token in the admin (a token would let them act, and be logged, as that person).
 if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
+
+
+# Login records are the evidence of who tried to sign in: read-only, for everyone.
+class LoginAttemptAdmin(AuditRecordAdmin, AccessAttemptAdmin):
+    pass
+
+
+class LoginLogAdmin(AuditRecordAdmin, AccessLogAdmin):
+    pass
+
+
+class LoginFailureLogAdmin(AuditRecordAdmin, AccessFailureLogAdmin):
+    pass
+
+
+# Importing axes.admin above has registered axes' own (deletable) admins, unless
+# AXES_ENABLE_ADMIN is off: replace them.
+for _model, _admin_class in [
+    (AccessAttempt, LoginAttemptAdmin),
+    (AccessLog, LoginLogAdmin),
+    (AccessFailureLog, LoginFailureLogAdmin),
+]:
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin_class)

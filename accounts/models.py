@@ -233,3 +233,37 @@ class AccessEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Access events are append-only")
+
+
+class RoleGrant(models.Model):
+    """A request to give someone a role, and its decision (SPEC §3: nobody grants themselves
+    power). A privileged role takes effect only when a second person approves it: the chief
+    privacy officer for privacy officer, chief privacy officer and executive; another
+    administrator for administrator. Rows are kept for good: they are the audit the CPO reads.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=User.Role.choices)
+    previous_role = models.CharField(max_length=32, choices=User.Role.choices)
+    reason = models.TextField(max_length=2000)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(max_length=2000, blank=True)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()} ({self.get_status_display()})"

@@ -1,17 +1,23 @@
-"""Home (each person to the page their role starts from) and the person's own password."""
+"""Home (each person to the page their role starts from), the person's own password, roles."""
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
-from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import RoleGrant, User
+from accounts.roles import approver_role, may_request, role_decide, role_request
+from config import kept_input
+from config.errors import page_call
 
 
 @login_required
@@ -40,3 +46,151 @@ class PasswordChange(PasswordChangeView):
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         messages.success(self.request, "Your password has been changed.")
         return super().form_valid(form)
+
+
+# --- Roles: requested by an administrator, approved by a second person ---------------------
+
+
+class RoleRequestForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Person", queryset=User.objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+    )  # fmt: skip
+    role = forms.ChoiceField(label="Role to give", choices=User.Role.choices)
+    reason = forms.CharField(
+        label="Why they need it", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class RoleDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=[("approve", "Approve"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    note = forms.CharField(
+        label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+        required=False,
+    )  # fmt: skip
+    password = forms.CharField(
+        label="Your password, again", widget=forms.PasswordInput,
+        help_text="Approving gives someone power: confirm it is you.",
+    )  # fmt: skip
+
+
+def _may_see_roles(user: User) -> bool:
+    return user.is_active and (user.is_administrator or user.is_chief_privacy_officer)
+
+
+def _request_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    return kept_input.KeptForm(
+        "role-request", frozenset(RoleRequestForm.base_fields), reverse("roles") + "?restore=1"
+    )
+
+
+def _decision_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    # The password is never kept: only the decision and the note.
+    return kept_input.KeptForm(
+        f"role-decision:{kwargs['pk']}", frozenset({"decision", "note"}),
+        reverse("roles") + f"?restore=1#grant-{kwargs['pk']}",
+    )  # fmt: skip
+
+
+def _roles_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    request_form: RoleRequestForm | None = None,
+    decision_forms: dict[int, RoleDecisionForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    grants = list(RoleGrant.objects.select_related("user", "requested_by", "decided_by")[:200])
+    forms_by_grant = dict(decision_forms or {})
+    for grant in grants:
+        if grant.status == RoleGrant.Status.PENDING and grant.pk not in forms_by_grant:
+            kept = kept_input.taken_back(request, _decision_kept({"pk": grant.pk}))
+            forms_by_grant[grant.pk] = RoleDecisionForm(
+                initial=kept_input.initial_from(RoleDecisionForm, kept) if kept else None,
+                auto_id=f"grant{grant.pk}_%s",
+            )
+    if request_form is None and may_request(user):
+        kept = kept_input.taken_back(request, _request_kept({}))
+        request_form = RoleRequestForm(
+            initial=kept_input.initial_from(RoleRequestForm, kept) if kept else None
+        )
+    rows = [
+        (
+            grant,
+            forms_by_grant.get(grant.pk)
+            if grant.status == RoleGrant.Status.PENDING
+            and user.role == approver_role(grant.role)
+            and user.pk not in {grant.requested_by_id, grant.user_id}
+            else None,
+        )
+        for grant in grants
+    ]
+    return render(
+        request,
+        "accounts/roles.html",
+        {"rows": rows, "request_form": request_form if may_request(user) else None},
+        status=status,
+    )
+
+
+@login_required
+def roles(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Who asked for which role, who decided, and the forms to ask and to decide."""
+    if not _may_see_roles(request.user):
+        raise Http404
+    return _roles_page(request)
+
+
+@kept_input.keeps_input(_request_kept)
+@require_POST
+def role_request_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not _may_see_roles(request.user):
+        raise Http404
+    form = RoleRequestForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        grant = page_call(
+            request,
+            lambda: role_request(
+                user=data["user"], role=data["role"], actor=request.user, reason=data["reason"]
+            ),
+            form=form,
+        )
+        if grant is not None:
+            kept_input.forget(request, _request_kept({}).key)
+            messages.success(
+                request,
+                f"{grant.user} is now {grant.get_role_display().lower()}."
+                if grant.status == RoleGrant.Status.APPROVED
+                else f"Asked: {grant.user} as {grant.get_role_display().lower()} waits for "
+                "a second person's approval.",
+            )
+            return redirect("roles")
+    return _roles_page(request, request_form=form, status=400)
+
+
+@kept_input.keeps_input(_decision_kept)
+@require_POST
+def role_decide_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    if not _may_see_roles(request.user):
+        raise Http404
+    grant = get_object_or_404(RoleGrant, pk=pk)
+    form = RoleDecisionForm(request.POST, auto_id=f"grant{pk}_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        decided = page_call(
+            request,
+            lambda: role_decide(
+                grant=grant, actor=request.user, approve=data["decision"] == "approve",
+                password=data["password"], note=data["note"],
+            ),
+            form=form,
+        )  # fmt: skip
+        if decided is not None:
+            kept_input.forget(request, _decision_kept({"pk": pk}).key)
+            messages.success(request, f"Request {decided.get_status_display().lower()}.")
+            return redirect("roles")
+    return _roles_page(request, decision_forms={pk: form}, status=400)

@@ -244,6 +244,26 @@ class SharedWorld:
 _OPEN_WORLDS: list[SharedWorld] = []
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_past_append_only_triggers() -> Iterator[None]:
+    """On SQLite, Django empties the tables between committing tests (browser and worker tests)
+    with DELETE, which the append-only triggers refuse; PostgreSQL truncates, which no row
+    trigger sees. The flush, and only the flush, runs with the triggers suspended."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from accounts import append_only
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+        with append_only.suspended(self.connection):
+            original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="module")
 def _module_world(
     django_db_setup: None, django_db_blocker: DjangoDbBlocker

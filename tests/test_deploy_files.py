@@ -118,3 +118,14 @@ def test_the_settings_regex_finds_the_known_variables() -> None:
 def test_env_example_lists_every_variable_settings_reads() -> None:
     missing = sorted(_settings_variables() - _example_variables())
     assert not missing, f".env.example does not list {missing}"
+
+
+def test_only_the_tls_proxy_is_published(services: dict[str, Any]) -> None:
+    """Issue 12, item 6: the app trusts one proxy, so nothing may reach `web` around it."""
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    assert "reverse_proxy web:8000" in caddyfile
+    assert "header_up X-Forwarded-For {remote_host}" in caddyfile
+    trusted = _environment(services["web"]).get("TRUSTED_PROXY_COUNT", "")
+    assert trusted.endswith("1}") or trusted == "1"

@@ -233,6 +233,26 @@ MATRIX: list[Row] = [
     ("api: root", lambda w: "/api/v1/", ALL, 404, 401),
     # Signed in already: sent home. Logging out is a POST, open to everyone.
     ("login", lambda w: "/login/", set(), 302, 200),
+    ("password change", lambda w: "/account/password/", ALL, 404, 302),
+    ("roles", lambda w: "/account/roles/", {"admin", "cpo"}, 404, 302),
+    (
+        "ask for a role",
+        Post(
+            lambda w: "/account/roles/request/",
+            lambda w: {"user": "reporter", "role": "executive", "reason": "x"},
+        ),
+        {"admin"},
+        404,
+        302,
+        {"cpo": 400},
+    ),
+    (
+        "decide a role request",
+        Post(lambda w: "/account/roles/999999/decide/", ok=404),
+        set(),
+        404,
+        302,
+    ),
     ("logout", Post(lambda w: "/logout/"), ALL, 404, 302),
     # Writes on pages: a refusal inside the scope is a redirect with an error message (302 in
     # the row's overrides); outside it, 404.

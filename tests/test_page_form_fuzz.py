@@ -16,6 +16,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.views import RoleDecisionForm, RoleRequestForm
 from breaches.intake.forms import AffectedForm, AttachmentForm, CommentForm, DetailsForm, ReportForm
 from breaches.models import Action
 from breaches.register.filters import IncidentFilter
@@ -51,6 +52,10 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
     "breaches:action-status": ("POST", "/incidents/actions/{pk}/status/", ["status", "next"]),
     "reporting:reports": ("POST", "/reports/", _names(ReportRequestForm)),
     "login": ("POST", "/login/", ["username", "password", "next"]),
+    "password_change": ("POST", "/account/password/", ["old_password", "new_password1", "new_password2"]),
+    "role-request": ("POST", "/account/roles/request/", _names(RoleRequestForm)),
+    "role-decide": ("POST", "/account/roles/{pk}/decide/", _names(RoleDecisionForm)),
+    "roles": ("GET", "/account/roles/", ["restore"]),
     "breaches:register": ("GET", "/incidents/", [*IncidentFilter.base_filters, "page", "sort"]),
     "breaches:export": ("GET", "/incidents/export.csv", [*IncidentFilter.base_filters, "sort"]),
     "breaches:my-reports": ("GET", "/incidents/mine/", ["page"]),
@@ -67,6 +72,7 @@ NO_INPUT = {
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
 }  # fmt: skip
 
+TOP_LEVEL = {"home", "login", "logout", "password_change", "roles", "role-request", "role-decide"}
 ROLES = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
 text = st.one_of(
     st.text(max_size=200),
@@ -86,7 +92,7 @@ def _site_url_names() -> set[str]:
             if isinstance(p, URLResolver):
                 if p.namespace in {"breaches", "reporting"}:
                     walk(p.url_patterns, f"{p.namespace}:")
-            elif p.name and (prefix or p.name in {"home", "login", "logout"}):
+            elif p.name and (prefix or p.name in TOP_LEVEL):
                 names.add(prefix + p.name)
 
     walk(get_resolver().url_patterns, "")
@@ -115,6 +121,9 @@ def test_every_page_form_for_every_role_never_500s(
         "reporting:dashboard": "executive",
         "breaches:restrict": "cpo",
         "breaches:report": "reporter",
+        "role-request": "admin",
+        "role-decide": "cpo",
+        "roles": "admin",
     }.get(name, "officer_a")
     role = data.draw(st.one_of(st.just(rightful), st.sampled_from(ROLES)), label="role")
     client = Client()

@@ -40,7 +40,35 @@ def test_admin_creates_a_unit_and_an_officer_with_assigned_units(
     assert response.status_code == 302, response.content
     user = User.objects.get(username="newofficer")
     assert user.business_unit == unit
-    assert user.role == User.Role.PRIVACY_OFFICER
+    # A new person starts as a reporter, whatever was posted: the role is asked for and a
+    # second person approves it (tests/accounts/test_roles.py).
+    assert user.role == User.Role.REPORTER
+
+
+def test_an_administrator_cannot_give_a_role_or_superuser_in_the_admin(
+    world: World, client: Client
+) -> None:
+    client.force_login(world.admin)
+    # Another administrator's account, not a superuser: the admin must not make it one either.
+    other = User.objects.create_user(
+        "admin2", "admin2@agency.example", "x", role=User.Role.ADMINISTRATOR,
+        business_unit=world.national, is_staff=True,
+    )  # fmt: skip
+    url = f"/admin/accounts/user/{other.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(
+        {"role": User.Role.CHIEF_PRIVACY_OFFICER, "is_superuser": "on", "is_staff": "on",
+         "is_active": "on", "business_unit": world.admin.business_unit_id,
+         "assigned_units": [], "date_joined_0": "", "date_joined_1": ""}
+    )  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    other.refresh_from_db()
+    assert other.role == User.Role.ADMINISTRATOR and not other.is_superuser
+    page = client.get(f"/admin/accounts/user/{world.admin.pk}/change/").content.decode()
+    assert 'name="role"' not in page and 'name="is_superuser"' not in page
 
 
 def test_admin_rejects_a_unit_code_with_bad_characters(world: World, client: Client) -> None:
