@@ -20,7 +20,6 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
-from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import BusinessUnit, User
@@ -135,8 +134,7 @@ class UserAdmin(ReadOnlyHistoryAdmin, DjangoUserAdmin):
 
 # API tokens are credentials: nobody, administrators included, reads or mints another
 # person's token in the admin (a token would let them act, and be logged, as that person).
-if admin.site.is_registered(TokenProxy):
-    admin.site.unregister(TokenProxy)
+# knox registers no admin for a swapped token model; ApiToken is deliberately not registered.
 
 
 # Login records are the evidence of who tried to sign in: read-only, for everyone.

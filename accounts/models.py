@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
+from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
 from accounts.request_context import get_request_id
@@ -102,7 +103,7 @@ def units_q(paths: list[str], field: str = "path") -> Q:
     return query
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox ships no types
     """A member of staff. Every user belongs to one business unit and has one role."""
 
     class Role(models.TextChoices):
@@ -267,3 +268,18 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_role_display()} ({self.get_status_display()})"
+
+
+class ApiToken(AbstractAuthToken):
+    """A person's API token (django-rest-knox): only its SHA-512 digest and first characters
+    are stored; it expires, and its owner lists and revokes it on /account/tokens/."""
+
+    # Declared here (knox's abstract model declares the same) so the type checker sees it.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_token_set")
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… ({self.name or 'unnamed'})"

@@ -1,5 +1,6 @@
 """Home (each person to the page their role starts from), the person's own password, roles."""
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -11,10 +12,11 @@ from django.contrib.auth.views import PasswordChangeView
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import RoleGrant, User
+from accounts.models import ApiToken, RoleGrant, User
 from accounts.roles import approver_role, may_request, role_decide, role_request
 from config import kept_input
 from config.errors import page_call
@@ -194,3 +196,59 @@ def role_decide_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             messages.success(request, f"Request {decided.get_status_display().lower()}.")
             return redirect("roles")
     return _roles_page(request, decision_forms={pk: form}, status=400)
+
+
+# --- The person's own API tokens ------------------------------------------------------------
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What it is for", max_length=100,
+        help_text="For example “weekly export to the risk system”.",
+    )  # fmt: skip
+    days = forms.IntegerField(
+        label="Expires after (days)", min_value=1, max_value=365, initial=30,
+        help_text="At most a year. Make a new token when it expires.",
+    )  # fmt: skip
+
+
+def _tokens_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    form: ApiTokenForm | None = None,
+    new_token: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    tokens = ApiToken.objects.filter(user=request.user, expiry__gt=timezone.now())
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": tokens, "form": form or ApiTokenForm(), "new_token": new_token},
+        status=status,
+    )
+
+
+@login_required
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's tokens: made here, shown once, listed by their first characters, revoked."""
+    if request.method != "POST":
+        return _tokens_page(request)
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _tokens_page(request, form=form, status=400)
+    _, token = ApiToken.objects.create(
+        user=request.user,
+        expiry=timedelta(days=form.cleaned_data["days"]),
+        name=form.cleaned_data["name"],
+    )
+    # Shown on this response only (never stored, never sent again; the page is no-store).
+    return _tokens_page(request, new_token=token)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    # Someone else's token, or none: 404, as for anything out of scope.
+    get_object_or_404(ApiToken, user=request.user, token_key=key).delete()
+    messages.success(request, "Token revoked: it no longer works.")
+    return redirect("api-tokens")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from pytest_django import DjangoDbBlocker
 
 from accounts.models import BusinessUnit, User
@@ -249,19 +250,21 @@ def _sqlite_flush_past_append_only_triggers() -> Iterator[None]:
     """On SQLite, Django empties the tables between committing tests (browser and worker tests)
     with DELETE, which the append-only triggers refuse; PostgreSQL truncates, which no row
     trigger sees. The flush, and only the flush, runs with the triggers suspended."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
-
     from accounts import append_only
 
-    original = DatabaseOperations.execute_sql_flush
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
+    original = operations.execute_sql_flush
 
-    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: list[str]) -> None:
         with append_only.suspended(self.connection):
             original(self, sql_list)
 
-    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    operations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
     yield
-    DatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+    operations.execute_sql_flush = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="module")

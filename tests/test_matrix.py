@@ -22,8 +22,8 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from tests.breaches.triage.engine.test_facts import VALID
 from tests.conftest import PERSONAS, World, add_action, add_evidence
 
@@ -234,6 +234,8 @@ MATRIX: list[Row] = [
     # Signed in already: sent home. Logging out is a POST, open to everyone.
     ("login", lambda w: "/login/", set(), 302, 200),
     ("password change", lambda w: "/account/password/", ALL, 404, 302),
+    ("api tokens", lambda w: "/account/tokens/", ALL, 404, 302),
+    ("revoke a token", Post(lambda w: "/account/tokens/pbr_nosuch/revoke/"), set(), 404, 302),
     ("roles", lambda w: "/account/roles/", {"admin", "cpo"}, 404, 302),
     (
         "ask for a role",
@@ -439,8 +441,8 @@ def test_matrix(world: World, row: Row, persona: str) -> None:
     if user is not None:
         if url.startswith("/api/"):
             # The API is exercised with token authentication; session auth is covered below.
-            token = Token.objects.create(user=user)
-            client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, token = ApiToken.objects.create(user=user)
+            client = Client(HTTP_AUTHORIZATION=f"Token {token}")
         else:
             client.force_login(user)
     response = send(client, row, world)

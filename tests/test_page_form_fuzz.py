@@ -56,6 +56,7 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
     "role-request": ("POST", "/account/roles/request/", _names(RoleRequestForm)),
     "role-decide": ("POST", "/account/roles/{pk}/decide/", _names(RoleDecisionForm)),
     "roles": ("GET", "/account/roles/", ["restore"]),
+    "api-tokens": ("POST", "/account/tokens/", ["name", "days"]),
     "breaches:register": ("GET", "/incidents/", [*IncidentFilter.base_filters, "page", "sort"]),
     "breaches:export": ("GET", "/incidents/export.csv", [*IncidentFilter.base_filters, "sort"]),
     "breaches:my-reports": ("GET", "/incidents/mine/", ["page"]),
@@ -68,11 +69,21 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
 
 # Pages that read no input beyond their path (their path values are fuzzed elsewhere).
 NO_INPUT = {
-    "home", "logout", "breaches:draft-regulator", "breaches:draft-letter",
+    "home", "logout", "api-token-revoke", "breaches:draft-regulator", "breaches:draft-letter",
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
 }  # fmt: skip
 
-TOP_LEVEL = {"home", "login", "logout", "password_change", "roles", "role-request", "role-decide"}
+TOP_LEVEL = {
+    "home",
+    "login",
+    "logout",
+    "password_change",
+    "roles",
+    "role-request",
+    "role-decide",
+    "api-tokens",
+    "api-token-revoke",
+}
 ROLES = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
 text = st.one_of(
     st.text(max_size=200),
