@@ -2,19 +2,8 @@
 
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-
-from accounts.views import (
-    PasswordChange,
-    api_token_revoke,
-    api_tokens,
-    home,
-    role_decide_view,
-    role_request_view,
-    roles,
-)
 
 SWAGGER_INLINE_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
@@ -22,15 +11,9 @@ admin.site.site_header = "Privacy Breach Register administration"
 admin.site.site_title = "Register admin"
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/password/", PasswordChange.as_view(), name="password_change"),
-    path("account/tokens/", api_tokens, name="api-tokens"),
-    path("account/tokens/<str:key>/revoke/", api_token_revoke, name="api-token-revoke"),
-    path("account/roles/", roles, name="roles"),
-    path("account/roles/request/", role_request_view, name="role-request"),
-    path("account/roles/<int:pk>/decide/", role_decide_view, name="role-decide"),
+    # Home, the person's password and tokens, roles: accounts/urls.py (no namespace: the names
+    # "home", "login", "password_change"... are the ones Django's auth views expect).
+    path("", include("accounts.urls")),
     path("incidents/", include("breaches.urls")),
     path("reports/", include("reporting.urls")),
     path("api/v1/", include(("breaches.api.urls", "api"))),

@@ -103,6 +103,8 @@ def _site_url_names() -> set[str]:
             if isinstance(p, URLResolver):
                 if p.namespace in {"breaches", "reporting"}:
                     walk(p.url_patterns, f"{p.namespace}:")
+                elif p.namespace is None and not str(p.pattern):
+                    walk(p.url_patterns, "")  # accounts/urls.py, included at the root
             elif p.name and (prefix or p.name in TOP_LEVEL):
                 names.add(prefix + p.name)
 
