@@ -228,11 +228,19 @@ def _tokens_page(
     )
 
 
-@login_required
+def _tokens_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    return kept_input.KeptForm(
+        "api-token", frozenset(ApiTokenForm.base_fields), reverse("api-tokens") + "?restore=1"
+    )
+
+
+@kept_input.keeps_input(_tokens_kept)
 def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's tokens: made here, shown once, listed by their first characters, revoked."""
     if request.method != "POST":
-        return _tokens_page(request)
+        kept = kept_input.taken_back(request, _tokens_kept({}))
+        initial = kept_input.initial_from(ApiTokenForm, kept) if kept else None
+        return _tokens_page(request, form=ApiTokenForm(initial=initial))
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _tokens_page(request, form=form, status=400)
@@ -241,11 +249,14 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
         expiry=timedelta(days=form.cleaned_data["days"]),
         name=form.cleaned_data["name"],
     )
+    kept_input.forget(request, _tokens_kept({}).key)
     # Shown on this response only (never stored, never sent again; the page is no-store).
     return _tokens_page(request, new_token=token)
 
 
-@login_required
+@kept_input.keeps_input(
+    lambda kwargs: kept_input.KeptForm("api-token-revoke", frozenset(), reverse("api-tokens"))
+)
 @require_POST
 def api_token_revoke(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     # Someone else's token, or none: 404, as for anything out of scope.

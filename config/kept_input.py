@@ -133,7 +133,7 @@ def expired_response(request: HttpRequest, form: KeptForm) -> HttpResponse:
         "Your session had expired, so nothing was sent yet. Sign in again and what you "
         f"typed will be waiting{files}."
         if kept
-        else "Your session had expired. Please sign in again.",
+        else f"Your session had expired, so nothing was sent yet. Please sign in again{files}.",
     )
     return redirect_to_login(form.back_to)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -21,6 +22,7 @@ from config import kept_input
 from reporting.models import QuarterlyReport
 from tests.breaches.triage.engine.test_facts import VALID
 from tests.conftest import World
+from tests.test_page_form_fuzz import PAGES, RIGHTFUL
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +181,25 @@ def test_a_stale_tab_keeps_the_form_the_same_way(
     assert _fill(case.back, values).replace("&", "&amp;") in html
     html = client.get(_fill(case.back, values)).content.decode()
     assert all(_fill(shown, values) in html for shown in case.shown)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, (method, *_) in PAGES.items() if method == "POST" and n != "login")
+)
+def test_every_form_posted_after_expiry_leads_back_to_a_page_never_a_405(
+    world: World, values: dict[str, str], name: str
+) -> None:
+    """Signing in again after any form was refused for an expired session lands on a page that
+    shows (a GET answers 200), never on the POST-only address the form was sent to."""
+    action = Action.objects.create(
+        incident=world.incident_a, title="Recall", owner=world.officer_a,
+        due_date=timezone.localdate(), created_by=world.cpo,
+    )  # fmt: skip
+    _, path, _ = PAGES[name]
+    path = path.replace("{ref}", values["ref"]).replace("{pk}", str(action.pk))
+    client = Client()
+    response = client.post(path, {"draft_owner": kept_input.owner_token(world.officer_a.pk)})
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    back = unquote(response["Location"].split("next=", 1)[1])
+    client.force_login(getattr(world, RIGHTFUL.get(name, "officer_a")))
+    assert client.get(back).status_code == 200, back

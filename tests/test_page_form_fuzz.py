@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import pytest
 from django import forms
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +25,7 @@ from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.workflow.forms import TransitionForm
 from reporting.forms import ReportRequestForm
 from tests.conftest import World
+from tests.test_matrix import needs_no_row, url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -73,17 +74,12 @@ NO_INPUT = {
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
 }  # fmt: skip
 
-TOP_LEVEL = {
-    "home",
-    "login",
-    "logout",
-    "password_change",
-    "roles",
-    "role-request",
-    "role-decide",
-    "api-tokens",
-    "api-token-revoke",
-}
+# Whose form each page mostly is (officer_a's otherwise).
+RIGHTFUL = {
+    "reporting:reports": "executive", "reporting:dashboard": "executive",
+    "breaches:restrict": "cpo", "breaches:report": "reporter",
+    "role-request": "admin", "role-decide": "cpo", "roles": "admin",
+}  # fmt: skip
 ROLES = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
 text = st.one_of(
     st.text(max_size=200),
@@ -96,20 +92,12 @@ text = st.one_of(
 
 
 def _site_url_names() -> set[str]:
-    names: set[str] = set()
-
-    def walk(patterns: Iterable[URLPattern | URLResolver], prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                if p.namespace in {"breaches", "reporting"}:
-                    walk(p.url_patterns, f"{p.namespace}:")
-                elif p.namespace is None and not str(p.pattern):
-                    walk(p.url_patterns, "")  # accounts/urls.py, included at the root
-            elif p.name and (prefix or p.name in TOP_LEVEL):
-                names.add(prefix + p.name)
-
-    walk(get_resolver().url_patterns, "")
-    return names
+    """The named pages of the site: everything but the API, its docs, the admin, static files."""
+    return {
+        name
+        for route, name in url_patterns(get_resolver().url_patterns)
+        if not needs_no_row(route) and not route.startswith("api/") and "." not in name
+    }
 
 
 def test_every_page_with_input_is_fuzzed() -> None:
@@ -129,15 +117,7 @@ def test_every_page_form_for_every_role_never_500s(
     method, path, fields = PAGES[name]
     # Mostly the person the form is for, on an incident they work on, so validation is reached;
     # otherwise anyone, on any incident.
-    rightful = {
-        "reporting:reports": "executive",
-        "reporting:dashboard": "executive",
-        "breaches:restrict": "cpo",
-        "breaches:report": "reporter",
-        "role-request": "admin",
-        "role-decide": "cpo",
-        "roles": "admin",
-    }.get(name, "officer_a")
+    rightful = RIGHTFUL.get(name, "officer_a")
     role = data.draw(st.one_of(st.just(rightful), st.sampled_from(ROLES)), label="role")
     client = Client()
     if name != "login":

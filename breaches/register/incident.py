@@ -61,6 +61,8 @@ _NOTIFICATION = _kept("notification", NotificationForm, "notifications-heading")
 _ACTION = _kept("action", ActionForm, "actions-heading")
 _RESTRICTION = _kept("restriction", RestrictForm, "restriction-heading")
 _TRANSITION = _kept("transition", TransitionForm, "workflow")
+# A file cannot be kept: signing in again leads back to the evidence, to choose it again.
+_ATTACHMENT = _kept("attachment", AttachmentForm, "evidence-heading")
 
 # The page's own forms get distinct ids (several have a "reason").
 NOTIFY_IDS, ACTION_IDS, RESTRICT_IDS, MOVE_IDS = "notify_%s", "action_%s", "restrict_%s", "move_%s"
@@ -195,7 +197,7 @@ def add_comment(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     return render_incident(request, incident, comment_form=form, status=400)
 
 
-@login_required
+@kept_input.keeps_input(_ATTACHMENT)
 @require_POST
 def add_attachment(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     incident = incident_in_scope(request.user, reference)

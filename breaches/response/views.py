@@ -6,10 +6,13 @@ which comes back with the error beside its field: ``breaches.register.incident``
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -20,10 +23,18 @@ from breaches.selectors import (
     actions_acted_on_by,
     actions_owned_by,
 )
+from config import kept_input
 from config.errors import page_call
 
 
-@login_required
+def _status_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    # Nothing to keep (one button); signing in again leads back to the person's actions.
+    return kept_input.KeptForm(
+        f"action-status:{kwargs['pk']}", frozenset(), reverse("breaches:my-actions")
+    )
+
+
+@kept_input.keeps_input(_status_kept)
 @require_POST
 def set_action_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user

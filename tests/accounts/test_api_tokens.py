@@ -79,3 +79,22 @@ def test_a_bad_request_is_a_field_error(world: World, data: dict[str, object], f
     html = page.content.decode()
     assert f'id="field-{field}"' in html and "has-error" in html and 'id="new-token"' not in html
     assert not ApiToken.objects.exists()
+
+
+def test_after_an_expired_session_the_tokens_page_comes_back_with_what_was_typed(
+    world: World,
+) -> None:
+    from config import kept_input
+
+    client = Client()  # expired: anonymous
+    made = client.post(
+        "/account/tokens/",
+        {"name": "SIEM feed", "days": "7", "draft_owner": kept_input.owner_token(world.cpo.pk)},
+    )
+    revoked = client.post("/account/tokens/pbr_abc/revoke/")
+    assert made["Location"].endswith("next=/account/tokens/%3Frestore%3D1")
+    assert revoked["Location"].endswith("next=/account/tokens/")  # a page, never a 405
+    client.force_login(world.cpo)
+    html = client.get("/account/tokens/?restore=1").content.decode()
+    assert 'value="SIEM feed"' in html and 'value="7"' in html
+    assert not ApiToken.objects.exists()
