@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from allauth.account.decorators import secure_admin_login
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -23,6 +24,10 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import BusinessUnit, User
+
+# The admin signs in through the register's own sign-in page, so it sits behind the same second
+# factor as everything else; its own login form (a password only) is never offered.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 
 class AuditRecordAdmin(admin.ModelAdmin):

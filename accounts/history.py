@@ -10,7 +10,7 @@ from accounts.models import User
 CHANGE_REASON_LENGTH = 100
 
 
-def stamp_history(instance: models.Model, *, user: User, reason: str = "") -> None:
+def stamp_history(instance: models.Model, *, user: User | None, reason: str = "") -> None:
     """Credit the history row the next ``save()`` or ``delete()`` of ``instance`` writes.
 
     simple-history reads the private ``_history_user`` and ``_change_reason`` attributes of the

@@ -124,6 +124,11 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox ships 
         help_text="Privacy officers see incidents in these units and every unit below them.",
     )
 
+    # Who this person is at the identity provider (single sign-on): the issuer and its stable
+    # subject identifier. Empty for local accounts.
+    sso_issuer = models.CharField(max_length=400, blank=True, default="", editable=False)
+    sso_subject = models.CharField(max_length=255, blank=True, default="", editable=False)
+
     REQUIRED_FIELDS = ["email", "business_unit"]
 
     objects: ClassVar[UserManager[Self]] = UserManager()
@@ -135,9 +140,20 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # knox ships 
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sso_issuer", "sso_subject"],
+                condition=~Q(sso_subject=""),
+                name="user_sso_identity_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def signs_in_with_sso(self) -> bool:
+        return bool(self.sso_subject)
 
     def clean(self) -> None:
         super().clean()

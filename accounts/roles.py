@@ -43,6 +43,10 @@ def role_request(*, user: User, role: str, actor: User, reason: str) -> RoleGran
         raise ValidationError({"reason": "Say why this person needs this role."})
     with transaction.atomic():
         subject = User.objects.select_for_update().get(pk=user.pk)
+        if subject.signs_in_with_sso:
+            raise ValidationError(
+                {"user": f"{subject}'s role comes from the identity provider's groups."}
+            )
         if subject.role == role:
             raise ValidationError({"role": f"{subject} already has this role."})
         if RoleGrant.objects.filter(user=subject, status=RoleGrant.Status.PENDING).exists():

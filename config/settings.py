@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's passkey list
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The second factor (TOTP, passkeys, recovery codes) and the login stages it runs in.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "accounts",
     "breaches",
     "reporting",
@@ -72,11 +77,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "accounts.middleware.PrivateResponseMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -101,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "config.kept_input.draft_owner",
+                "accounts.second_factor.context",
             ],
         },
     }
@@ -163,6 +171,57 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # TLS proxy, so 1). 0 trusts only the socket's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+
+# --- single sign-on and the second factor (docs/security.md, "Identity") ----------------------
+
+# Privacy officers, the CPO, executives and administrators need a second factor: enrolled at
+# their first sign-in, asked at every sign-in after it. On by default in production; `make run`
+# leaves it optional (the sign-in page says so) and the tests turn it on where they prove it.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", default=PRODUCTION)
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Privacy Breach Register")
+# Passkeys need a secure origin; http://127.0.0.1 (make run, the browser tests) is allowed
+# outside production only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_FORMS = {
+    "activate_totp": "accounts.second_factor.ActivateTOTPForm",
+    "add_webauthn": "accounts.second_factor.AddWebAuthnForm",
+    "authenticate_webauthn": "accounts.second_factor.AuthenticateWebAuthnForm",
+    "reauthenticate_webauthn": "accounts.second_factor.ReauthenticateWebAuthnForm",
+}
+# TOTP secrets are stored encrypted with a key derived from this (default: SECRET_KEY).
+MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
+ACCOUNT_ADAPTER = "accounts.second_factor.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+
+# Single sign-on by OpenID Connect: on when OIDC_ISSUER is set (its discovery document is read
+# from ISSUER/.well-known/openid-configuration). Role and unit come from the claims named here
+# at every sign-in; OIDC_ROLE_MAP maps group names to roles, first match winning.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your agency account")
+OIDC_SCOPES = env_str("OIDC_SCOPES", "openid profile email")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_ROLE_CLAIM = env_str("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = env_str(
+    "OIDC_ROLE_MAP",
+    "pbr-chief-privacy-officer=chief_privacy_officer,pbr-privacy-officers=privacy_officer,"
+    "pbr-executives=executive,pbr-administrators=administrator,pbr-staff=reporter",
+)
+OIDC_UNIT_CLAIM = env_str("OIDC_UNIT_CLAIM", "unit")
+# `amr` values (RFC 8176) that mean the provider itself asked for a second factor.
+OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sc", "fpt", "face"])
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# With SSO on, local passwords can be switched off for everyone but the break-glass
+# administrators named here (for when the identity provider is down).
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", True)
+BREAK_GLASS_USERNAMES = env_list("BREAK_GLASS_USERNAMES")
 
 # Sessions expire after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60

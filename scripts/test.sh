@@ -32,9 +32,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# --- 2. Python packages -------------------------------------------------------------------------
+# The single sign-on tests' OpenID provider (tests/oidc_provider) needs Node.js 20.19 or newer
+# with npm; Debian 12's nodejs package (18) is too old, these machines ship 20.
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; }
+if ! node_ok || ! command -v npm >/dev/null 2>&1; then
+  echo "make test needs Node.js 20.19 or newer with npm (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# --- 2. Python and npm packages -----------------------------------------------------------------
 make --no-print-directory venv-dev PYTHON="$PYTHON"
 PY="$ROOT/$VENV/bin/python"
+say "Installing the test OpenID provider (npm ci)"
+npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
 
 # --- 3. Throwaway PostgreSQL and Redis ----------------------------------------------------------
 TMP=$(mktemp -d /tmp/pbr-test.XXXXXX)

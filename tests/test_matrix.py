@@ -237,6 +237,58 @@ MATRIX: list[Row] = [
     ("api tokens", lambda w: "/account/tokens/", ALL, 404, 302),
     ("revoke a token", Post(lambda w: "/account/tokens/pbr_nosuch/revoke/"), set(), 404, 302),
     ("roles", lambda w: "/account/roles/", {"admin", "cpo"}, 404, 302),
+    # The second factor (allauth's pages): each person's own. Changing a factor first asks
+    # them to confirm it is them (a session from force_login has no recent sign-in: 302 there);
+    # the step after the password exists only during a sign-in (302 back otherwise); pages for
+    # a factor the person does not have answer 404.
+    ("second factor", lambda w: "/account/two-factor/", ALL, 404, 302),
+    ("second-factor step", lambda w: "/account/two-factor/authenticate/", set(), 302, 302),
+    (
+        "second factor: confirm it is you",
+        lambda w: "/account/two-factor/reauthenticate/",
+        set(),
+        302,
+        302,
+    ),
+    ("add an authenticator app", lambda w: "/account/two-factor/totp/activate/", set(), 302, 302),
+    (
+        "remove the authenticator app",
+        lambda w: "/account/two-factor/totp/deactivate/",
+        set(),
+        404,
+        302,
+    ),
+    ("recovery codes", lambda w: "/account/two-factor/recovery-codes/", set(), 404, 302),
+    (
+        "new recovery codes",
+        lambda w: "/account/two-factor/recovery-codes/generate/",
+        set(),
+        302,
+        302,
+    ),
+    (
+        "download recovery codes",
+        lambda w: "/account/two-factor/recovery-codes/download/",
+        set(),
+        404,
+        302,
+    ),
+    ("passkeys", lambda w: "/account/two-factor/webauthn/", ALL, 404, 302),
+    ("add a passkey", lambda w: "/account/two-factor/webauthn/add/", set(), 302, 302),
+    (
+        "passkey: confirm it is you",
+        lambda w: "/account/two-factor/webauthn/reauthenticate/",
+        set(),
+        302,
+        302,
+    ),
+    ("remove a passkey", lambda w: "/account/two-factor/webauthn/keys/1/remove/", set(), 302, 302),
+    ("rename a passkey", lambda w: "/account/two-factor/webauthn/keys/1/edit/", set(), 302, 302),
+    ("confirm it is you (password)", lambda w: "/account/reauthenticate/", ALL, 404, 302),
+    # Single sign-on is off in these settings: both ends answer 404 (tests/accounts/test_sso.py
+    # runs them against a real provider).
+    ("sign in with the agency account", lambda w: "/login/sso/", set(), 404, 404),
+    ("back from the agency account", lambda w: "/login/sso/callback/", set(), 404, 404),
     (
         "ask for a role",
         Post(

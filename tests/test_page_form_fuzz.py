@@ -6,6 +6,7 @@ URLconf, so a new page with input is fuzzed the day it is added (or listed as ta
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import pytest
@@ -58,6 +59,19 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
     "role-decide": ("POST", "/account/roles/{pk}/decide/", _names(RoleDecisionForm)),
     "roles": ("GET", "/account/roles/", ["restore"]),
     "api-tokens": ("POST", "/account/tokens/", ["name", "days"]),
+    "account_login": ("POST", "/login/", ["username", "password", "next"]),
+    "sso-login": ("GET", "/login/sso/", ["next"]),
+    "sso-callback": ("GET", "/login/sso/callback/", ["code", "state", "iss", "error", "error_description"]),
+    "account_reauthenticate": ("POST", "/account/reauthenticate/", ["password", "next"]),
+    "mfa_authenticate": ("POST", "/account/two-factor/authenticate/", ["code", "credential"]),
+    "mfa_reauthenticate": ("POST", "/account/two-factor/reauthenticate/", ["code", "next"]),
+    "mfa_activate_totp": ("POST", "/account/two-factor/totp/activate/", ["code"]),
+    "mfa_deactivate_totp": ("POST", "/account/two-factor/totp/deactivate/", ["next"]),
+    "mfa_generate_recovery_codes": ("POST", "/account/two-factor/recovery-codes/generate/", ["next"]),
+    "mfa_add_webauthn": ("POST", "/account/two-factor/webauthn/add/", ["name", "credential", "passwordless"]),
+    "mfa_reauthenticate_webauthn": ("POST", "/account/two-factor/webauthn/reauthenticate/", ["credential", "next"]),
+    "mfa_remove_webauthn": ("POST", "/account/two-factor/webauthn/keys/{pk}/remove/", ["next"]),
+    "mfa_edit_webauthn": ("POST", "/account/two-factor/webauthn/keys/{pk}/edit/", ["name"]),
     "breaches:register": ("GET", "/incidents/", [*IncidentFilter.base_filters, "page", "sort"]),
     "breaches:export": ("GET", "/incidents/export.csv", [*IncidentFilter.base_filters, "sort"]),
     "breaches:my-reports": ("GET", "/incidents/mine/", ["page"]),
@@ -70,7 +84,8 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
 
 # Pages that read no input beyond their path (their path values are fuzzed elsewhere).
 NO_INPUT = {
-    "home", "logout", "api-token-revoke", "breaches:draft-regulator", "breaches:draft-letter",
+    "home", "logout", "account_logout", "mfa_index", "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes", "mfa_list_webauthn", "api-token-revoke", "breaches:draft-regulator", "breaches:draft-letter",
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
 }  # fmt: skip
 
@@ -120,8 +135,15 @@ def test_every_page_form_for_every_role_never_500s(
     rightful = RIGHTFUL.get(name, "officer_a")
     role = data.draw(st.one_of(st.just(rightful), st.sampled_from(ROLES)), label="role")
     client = Client()
-    if name != "login":
-        client.force_login(getattr(world, role))
+    if name not in {"login", "account_login"}:
+        user = getattr(world, role)
+        client.force_login(user)
+        # Signed in a moment ago with a password: the second-factor pages that first ask the
+        # person to confirm it is them go straight to their forms.
+        session = client.session
+        session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
     incident = data.draw(
         st.one_of(
             st.just(world.incident_a),
