@@ -131,6 +131,7 @@ MATRIX: list[Row] = [
     ("admin", lambda w: "/admin/", {"admin"}, 302, 302),
     ("admin: users", lambda w: "/admin/accounts/user/", {"admin"}, 302, 302),
     ("admin: units", lambda w: "/admin/accounts/businessunit/", {"admin"}, 302, 302),
+    ("admin: second factors", lambda w: "/admin/mfa/authenticator/", {"admin"}, 302, 302),
     ("api: incidents", lambda w: "/api/v1/incidents/", ALL, 404, 401),
     (
         "api: incident A",

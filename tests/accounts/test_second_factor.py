@@ -243,3 +243,17 @@ def test_a_malformed_passkey_answer_is_refused_at_the_field_never_an_error_page(
     )
     assert added.status_code == 200
     assert not Authenticator.objects.filter(user=world.executive).exists()
+
+
+def test_an_administrator_removes_a_lost_factor_without_seeing_its_secret(world: World) -> None:
+    secret = enrol_totp(world.officer_a)
+    factor = Authenticator.objects.get(user=world.officer_a)
+    client = Client()
+    client.force_login(world.admin)
+    page = client.get(f"/admin/mfa/authenticator/{factor.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert secret not in html and str(factor.data["secret"]) not in html
+    assert client.get("/admin/mfa/authenticator/add/").status_code == 403
+    client.post(f"/admin/mfa/authenticator/{factor.pk}/delete/", {"post": "yes"})
+    assert not Authenticator.objects.filter(pk=factor.pk).exists()
