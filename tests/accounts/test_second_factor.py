@@ -156,6 +156,7 @@ def test_enrolling_at_first_sign_in_with_the_authenticator_app(world: World) -> 
     assert done.status_code == 302 and done["Location"] == "/account/two-factor/recovery-codes/"
     codes = client.get("/account/two-factor/recovery-codes/")
     assert codes.status_code == 200 and len(codes.context["unused_codes"]) == 10
+    assert all(code in codes.content.decode() for code in codes.context["unused_codes"])
     assert client.get("/reports/dashboard/").status_code == 200
     stored = Authenticator.objects.get(user=world.executive, type=Authenticator.Type.TOTP)
     assert secret not in str(stored.data), "the TOTP secret is stored encrypted"

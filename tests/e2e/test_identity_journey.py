@@ -375,7 +375,7 @@ def test_officer_enrols_an_authenticator_app_at_first_sign_in(
     # A wrong code is refused beside the field; nothing is enrolled.
     page.fill("input[name=code]", wrong_code(secret))
     with page.expect_navigation():
-        page.get_by_role("button", name="Activate").click()
+        page.get_by_role("button", name="Turn it on").click()
     expect(page).to_have_url(f"{live_server}/account/two-factor/totp/activate/")
     expect(page.locator("main")).to_contain_text("Incorrect code")
     assert not Authenticator.objects.filter(user=live_world.officer_a, type="totp").exists()
@@ -384,9 +384,9 @@ def test_officer_enrols_an_authenticator_app_at_first_sign_in(
 
     page.fill("input[name=code]", code_for(secret))
     with page.expect_navigation():
-        page.get_by_role("button", name="Activate").click()
+        page.get_by_role("button", name="Turn it on").click()
     expect(page).to_have_url(f"{live_server}/account/two-factor/recovery-codes/")
-    expect(page.locator("main")).to_contain_text("10 out of 10 recovery codes")
+    expect(page.locator("main")).to_contain_text("10 of 10 one-time codes left")
     assert fits_the_screen(page)
     shot(page, viewport, "11-recovery-codes")
 
@@ -430,7 +430,7 @@ def test_the_code_step_after_the_password_lets_in_only_the_right_code(
 
     code_field.fill(wrong_code(secret))
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(f"{live_server}/account/two-factor/authenticate/")
     expect(page.locator("main")).to_contain_text("Incorrect code")
     assert not is_signed_in(page, live_server)
@@ -438,7 +438,7 @@ def test_the_code_step_after_the_password_lets_in_only_the_right_code(
 
     page.locator("input[name=code]").fill(code_for(secret))
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(f"{live_server}/incidents/home/")
     expect(page.locator(".whoami")).to_contain_text(str(live_world.officer_b))
     assert is_signed_in(page, live_server)
