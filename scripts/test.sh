@@ -43,8 +43,9 @@ fi
 # --- 2. Python and npm packages -----------------------------------------------------------------
 make --no-print-directory venv-dev PYTHON="$PYTHON"
 PY="$ROOT/$VENV/bin/python"
-say "Installing the test OpenID provider (npm ci)"
+say "Installing the test OpenID provider and axe-core (npm ci)"
 npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
 
 # --- 3. Throwaway PostgreSQL and Redis ----------------------------------------------------------
 TMP=$(mktemp -d /tmp/pbr-test.XXXXXX)
