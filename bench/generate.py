@@ -1,8 +1,12 @@
 """Realistic synthetic data: the demo for ``make run`` and the volume for benchmarks.
 
-``generate(incidents=320)`` makes the demo; ``generate(incidents=100_000, with_history=False)``
-fills a benchmark database. Everything is deterministic for a given ``seed`` and ``now``.
-No real person's details appear: references are made up, summaries are generic.
+``generate(incidents=320)`` makes the demo: each incident is drawn from a scenario whose summary,
+description and facts agree (``bench/scenarios.py``), written as its reporter left it, and then
+its story is played through the product's own services up to now (``bench/story.py``): triage,
+decisions, notifications, actions, closing, and last quarter's report.
+``generate(incidents=100_000, with_history=False)`` fills a benchmark database in bulk.
+Everything is deterministic for a given ``seed`` and ``now``. No real person's details appear:
+references are made up, summaries are generic.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import BusinessUnit, User
+from bench.scenarios import BREACHES, NEAR_MISSES, NOTICED, Scenario
+from bench.story import Cast, Plan, facts_for, play
 from breaches.models import (
     AffectedIndividual,
     Incident,
@@ -71,69 +78,6 @@ DEMO_ACCOUNTS = [
     ("admin", User.Role.ADMINISTRATOR, "national", [], ("Amelia", "Singh")),
 ]
 
-SUMMARIES: dict[str, list[str]] = {
-    Incident.Cause.WRONG_RECIPIENT: [
-        "Case summary emailed to the wrong caregiver",
-        "Assessment report sent to a similarly named whānau member",
-        "Meeting minutes sent to an external provider by mistake",
-    ],
-    Incident.Cause.MISADDRESSED: [
-        "Letter about a family group conference posted to an old address",
-        "Court report posted to the wrong lawyer",
-        "Email autocomplete chose the wrong agency contact",
-    ],
-    Incident.Cause.PAPERS_UNSECURED: [
-        "Case file left on a printer in the open-plan office",
-        "Paper notes left in a shared meeting room overnight",
-        "Unlocked filing cabinet found in a public corridor",
-    ],
-    Incident.Cause.DELIBERATE_MISUSE: [
-        "Staff member screenshotted a client record and shared it",
-        "Client file browsed without a work reason",
-        "Record looked up for a personal matter",
-    ],
-    Incident.Cause.SYSTEM_FAULT: [
-        "Portal showed another family's documents after an update",
-        "Batch letters merged with the wrong addresses",
-        "Access rights not removed after a staff transfer",
-    ],
-    Incident.Cause.MALICIOUS_THIRD_PARTY: [
-        "Phishing email captured a staff login",
-        "Laptop stolen from a parked car",
-        "Caller impersonated a parent to obtain a placement address",
-    ],
-    Incident.Cause.OTHER: [
-        "Conversation about a case overheard in a café",
-        "Whiteboard with client names visible through a window",
-    ],
-}
-
-NEAR_MISS_SUMMARIES = [
-    "Wrong recipient noticed before the email was sent",
-    "Letter caught in the outgoing mail tray with the wrong address",
-    "Unattended file found and secured before anyone read it",
-    "Access request to a restricted record blocked and reported",
-    "Misaddressed fax stopped by the sender before transmission",
-]
-
-CAUSE_CHANNELS: dict[str, list[str]] = {
-    Incident.Cause.WRONG_RECIPIENT: [Incident.Channel.EMAIL, Incident.Channel.POST],
-    Incident.Cause.MISADDRESSED: [Incident.Channel.POST, Incident.Channel.EMAIL],
-    Incident.Cause.PAPERS_UNSECURED: [Incident.Channel.PAPER],
-    Incident.Cause.DELIBERATE_MISUSE: [
-        Incident.Channel.SCREENSHOT_PHOTO,
-        Incident.Channel.SYSTEM_ACCESS,
-        Incident.Channel.VERBAL,
-    ],
-    Incident.Cause.SYSTEM_FAULT: [Incident.Channel.SYSTEM_ACCESS, Incident.Channel.POST],
-    Incident.Cause.MALICIOUS_THIRD_PARTY: [
-        Incident.Channel.LOST_DEVICE,
-        Incident.Channel.EMAIL,
-        Incident.Channel.VERBAL,
-    ],
-    Incident.Cause.OTHER: [Incident.Channel.VERBAL, Incident.Channel.OTHER],
-}
-
 BREACH_STATUSES = [
     Incident.Status.REPORTED,
     Incident.Status.TRIAGE,
@@ -151,18 +95,18 @@ NEAR_MISS_STATUSES = [
 ]
 
 
+# Eight complete quarters and the current one.
+QUARTERS = 9
 HOT_INCIDENTS = 8
+# Where the "hot" breaches of the last three days have got to: their clocks run (or ran out).
+HOT_STATUSES = [
+    Incident.Status.REPORTED,
+    Incident.Status.TRIAGE,
+    Incident.Status.ASSESSED,
+    Incident.Status.NOTIFYING,
+]
 LATE_STAGES = {Incident.Status.REMEDIATION, Incident.Status.CLOSED, Incident.Status.REOPENED}
 NORTHERN_HOT = ["akl-central", "manukau", "whangarei"]
-RECIPIENT_WEIGHTS = [
-    ("trusted_external", 5),
-    ("trusted_internal", 3),
-    ("unknown", 4),
-    ("none", 3),
-    ("public", 1),
-    ("malicious", 1),
-    ("person_posing_risk", 1),
-]
 
 
 @dataclass
@@ -171,6 +115,9 @@ class Generated:
     users: dict[str, User]
     incidents: int
     by_kind: Counter[str] = field(default_factory=Counter)
+    actions: int = 0
+    notifications: int = 0
+    report: str = ""  # the quarter whose report was made ("2026 Q3"), if one was
 
 
 def build_units() -> dict[str, BusinessUnit]:
@@ -242,7 +189,15 @@ def generate(
     with_history: bool = True,
     batch_size: int = 2000,
 ) -> Generated:
-    """Create units, users and ``incidents`` incidents over the last eight quarters."""
+    """Create units, users and ``incidents`` incidents over the last eight complete quarters and
+    the current one (so the last complete quarter's eight-quarter trend is full).
+
+    With ``with_history`` (the demo), each incident is written as its reporter left it and its
+    story is then played through the product's own services up to ``now`` (``bench/story.py``):
+    triage, decisions, notifications, actions, closing; last quarter's report is made as beat
+    would have made it. Without it (benchmark volume), incidents are written in bulk in their
+    final state with their assessments and decisions, and nothing else.
+    """
     rng = random.Random(seed)
     now = now or timezone.now()
     with transaction.atomic():
@@ -253,135 +208,184 @@ def generate(
     for user in users.values():
         if user.username.startswith("staff."):
             staff_by_unit.setdefault(user.business_unit_id, []).append(user)
-    start, _ = Quarter.containing(timezone.localdate(now)).last(8)[0].bounds()
+    start, _ = Quarter.containing(timezone.localdate(now)).last(QUARTERS)[0].bounds()
     span = (now - start).total_seconds()
-    officers = [users["officer"], users["officer2"], users["cpo"]]
-    causes = list(SUMMARIES)
-    channels = list(Incident.Channel)
+    # The first incidents take every scenario once (every cause and every channel appears);
+    # the breaches come first, so the "hot" incidents among them are breaches.
+    breaches = [(cause, s) for cause, scenarios in BREACHES.items() for s in scenarios]
+    rng.shuffle(breaches)
+    every_scenario = [(Incident.Kind.BREACH, c, s) for c, s in breaches] + [
+        (Incident.Kind.NEAR_MISS, c, s) for c, s in NEAR_MISSES
+    ]
 
     year_counts: Counter[int] = Counter({c.year: c.last for c in ReferenceCounter.objects.all()})
     result = Generated(units=units, users=users, incidents=0)
+    stories: list[tuple[Incident, Plan]] = []
     for batch_start in range(0, incidents, batch_size):
         count = min(batch_size, incidents - batch_start)
-        rows: list[Incident] = []
-        extras: list[dict[str, Any]] = []
+        drawn: list[tuple[Incident, Plan, dict[str, Any]]] = []
         for i in range(batch_start, batch_start + count):
-            kind = Incident.Kind.NEAR_MISS if rng.random() < 0.42 else Incident.Kind.BREACH
-            # Cover every channel and every cause in the first incidents, then vary freely.
-            cause = causes[i % len(causes)] if i < 40 else rng.choice(causes)
-            channel = channels[i % len(channels)] if i < 40 else rng.choice(CAUSE_CHANNELS[cause])
-            reported_at = start + timedelta(seconds=rng.random() * span)
-            aware_at = reported_at - timedelta(hours=rng.uniform(0, 48))
+            if i < len(every_scenario):
+                kind, cause, scenario = every_scenario[i]
+            else:
+                kind = Incident.Kind.NEAR_MISS if rng.random() < 0.42 else Incident.Kind.BREACH
+                if kind == Incident.Kind.BREACH:
+                    cause = rng.choice(list(BREACHES))
+                    scenario = rng.choice(BREACHES[cause])
+                else:
+                    cause, scenario = rng.choice(NEAR_MISSES)
             hot = i < HOT_INCIDENTS
             if hot:
                 # A few breaches of the last three days, so the demo has clocks running
                 # (and one or two already missed).
-                kind = Incident.Kind.BREACH
                 reported_at = now - timedelta(hours=rng.uniform(2, 80))
                 aware_at = reported_at - timedelta(hours=rng.uniform(0, 6))
-            occurred_known = rng.random()
-            if occurred_known < 0.6:
-                occurred_at, precision = aware_at - timedelta(hours=rng.uniform(0, 72)), "exact"
-            elif occurred_known < 0.85:
-                occurred_at, precision = (
-                    aware_at - timedelta(days=rng.uniform(1, 20)),
-                    "approximate",
-                )
-            else:
-                occurred_at, precision = None, "unknown"
-            age_days = (now - reported_at).days
-            if hot:
-                age_days = 0
-            statuses = NEAR_MISS_STATUSES if kind == Incident.Kind.NEAR_MISS else BREACH_STATUSES
-            if hot:
-                status = rng.choice([Incident.Status.TRIAGE, Incident.Status.ASSESSED])
-            elif age_days > 60:
-                # Old incidents are closed, or still being remediated (never still in triage).
-                late_stage = [s for s in statuses if s in LATE_STAGES]
-                status = Incident.Status.CLOSED if rng.random() < 0.85 else rng.choice(late_stage)
-            else:
-                status = rng.choice(statuses)
-            # The named demo reporters report a steady share, so their pages are lively.
-            if hot:
                 reporter = rng.choice(staff_by_unit[units[rng.choice(NORTHERN_HOT)].pk])
-            elif i % 23 == 0:
-                reporter = users["reporter"]
-            elif i % 29 == 0:
-                reporter = users["reporter2"]
             else:
-                site = rng.choice(sites)
-                reporter = rng.choice(staff_by_unit[site.pk])
-            unit = reporter.business_unit
-            summary = rng.choice(
-                NEAR_MISS_SUMMARIES if kind == Incident.Kind.NEAR_MISS else SUMMARIES[cause]
+                reported_at = start + timedelta(seconds=rng.random() * span)
+                aware_at = reported_at - timedelta(hours=rng.uniform(0, 48))
+                # The named demo reporters report a steady share, so their pages are lively.
+                if i % 23 == 0:
+                    reporter = users["reporter"]
+                elif i % 29 == 0:
+                    reporter = users["reporter2"]
+                else:
+                    reporter = rng.choice(staff_by_unit[rng.choice(sites).pk])
+            incident, plan, extra = _draw(
+                rng, kind, cause, scenario, reported_at, aware_at, reporter, hot=hot, now=now
             )
-            contained = rng.random() < 0.7
-            year = timezone.localtime(reported_at).year
-            year_counts[year] += 1
-            rows.append(
-                Incident(
-                    reference=f"PBR-{year}-{year_counts[year]:05d}",
-                    kind=kind,
-                    status=status,
-                    occurred_at=occurred_at,
-                    occurred_precision=precision,
-                    aware_at=aware_at,
-                    reported_at=reported_at,
-                    summary=summary,
-                    description=(
-                        f"{summary}. Noticed by the team and reported the same day. "
-                        "No case-file content is recorded here."
-                    ),
-                    channel=channel,
-                    cause_category=cause,
-                    cause_detail="" if rng.random() < 0.5 else "Process step was skipped.",
-                    individuals_affected=rng.choice([1, 1, 1, 2, 3, 5, 12, 40, 250]),
-                    individuals_affected_is_estimate=rng.random() < 0.3,
-                    containment_steps=(
-                        "Recipient asked to delete the message and confirmed deletion."
-                        if contained
-                        else ""
-                    ),
-                    contained_at=aware_at + timedelta(hours=rng.uniform(1, 96))
-                    if contained
-                    else None,
-                    business_unit=unit,
-                    reporter=reporter,
-                    is_restricted=not hot and rng.random() < 0.03,
-                    officers_notified_at=reported_at,
-                )
-            )
-            extras.append(
-                {
-                    "breach_types": rng.sample(
-                        list(IncidentBreachType.Type), rng.choice([1, 1, 2])
-                    ),
-                    "categories": rng.sample(
-                        list(IncidentInformationCategory.Category), rng.choice([1, 2, 3])
-                    ),
-                    "affected": [
-                        (
-                            f"C-{rng.randint(100000, 999999)}",
-                            rng.choice(list(AffectedIndividual.Role)),
-                        )
-                        for _ in range(rng.choice([0, 1, 1, 2]))
-                    ],
-                    "officer": rng.choice(officers),
-                    "status_changed_at": reported_at + timedelta(hours=rng.uniform(2, 24 * 20)),
-                }
-            )
+            drawn.append((incident, plan, extra))
             result.by_kind[kind] += 1
+        # References in the order the reports came in.
+        drawn.sort(key=lambda d: d[0].reported_at)
+        for incident, plan, _extra in drawn:
+            year = timezone.localtime(incident.reported_at).year
+            year_counts[year] += 1
+            incident.reference = f"PBR-{year}-{year_counts[year]:05d}"
+            if not with_history:
+                _final_state(incident, plan, now)
         with transaction.atomic():
-            created = Incident.objects.bulk_create(rows, batch_size=batch_size)
-            _create_children(created, extras, users)
+            created = Incident.objects.bulk_create([d[0] for d in drawn], batch_size=batch_size)
+            # Created and last updated when reported, not when the demo was loaded.
+            Incident.objects.filter(pk__in=[i.pk for i in created]).update(
+                created_at=F("reported_at"), updated_at=F("reported_at")
+            )
+            for incident in created:
+                incident.created_at = incident.updated_at = incident.reported_at
+            plans = [d[1] for d in drawn]
+            _create_children(created, [d[2] for d in drawn], users)
             if with_history:
-                _create_history(created, extras, now)
-            _create_triage(created, extras, users, now, rng)
+                _create_history(created)
+            else:
+                _create_triage(created, plans, users, now, rng)
+        stories += zip(created, plans, strict=True)
         result.incidents += len(created)
 
     for year, last in year_counts.items():
         ReferenceCounter.objects.update_or_create(year=year, defaults={"last": last})
+    if with_history:
+        tally = play(stories, users, now=now, rng=rng)
+        result.actions, result.notifications, result.report = (
+            tally.actions,
+            tally.notifications,
+            tally.report,
+        )
     return result
+
+
+def _draw(
+    rng: random.Random,
+    kind: str,
+    cause: str,
+    scenario: Scenario,
+    reported_at: datetime,
+    aware_at: datetime,
+    reporter: User,
+    *,
+    hot: bool,
+    now: datetime,
+) -> tuple[Incident, Plan, dict[str, Any]]:
+    """One incident as its reporter wrote it, and how far its story will go."""
+    occurred_known = rng.random()
+    if occurred_known < 0.6:
+        occurred_at, precision = aware_at - timedelta(hours=rng.uniform(0, 72)), "exact"
+    elif occurred_known < 0.85:
+        occurred_at, precision = aware_at - timedelta(days=rng.uniform(1, 20)), "approximate"
+    else:
+        occurred_at, precision = None, "unknown"
+    statuses = NEAR_MISS_STATUSES if kind == Incident.Kind.NEAR_MISS else BREACH_STATUSES
+    late_stage = [s for s in statuses if s in LATE_STAGES]
+    age_days = (now - reported_at).days
+    if hot:
+        target = rng.choice(HOT_STATUSES)
+    elif age_days > 60:
+        # Old incidents are closed, or still being remediated (never still in triage).
+        target = Incident.Status.CLOSED if rng.random() < 0.85 else rng.choice(late_stage)
+    elif age_days > 7:
+        # Past triage within a week: officers do not leave a breach's clock run out.
+        target = rng.choice(late_stage)
+    else:
+        target = rng.choice(statuses)
+    contained_at = None
+    if kind == Incident.Kind.BREACH and (
+        target in {Incident.Status.CLOSED, Incident.Status.REOPENED} or rng.random() < 0.75
+    ):
+        contained_at = aware_at + timedelta(hours=rng.uniform(1, 96))
+    harm: list[str] = []
+    if scenario.harm_types and rng.random() < 0.15:
+        harm = rng.sample(list(scenario.harm_types), rng.randint(1, len(scenario.harm_types)))
+    plan = Plan(
+        scenario=scenario,
+        target=target,
+        contained_at=contained_at,
+        recipient=rng.choice(scenario.recipients),
+        harm_types=harm,
+    )
+    people = rng.choice(scenario.people)
+    # Known when it was reported: containment that came before the report.
+    contained_before = contained_at is not None and contained_at <= reported_at
+    incident = Incident(
+        kind=kind,
+        status=Incident.Status.REPORTED,
+        occurred_at=occurred_at,
+        occurred_precision=precision,
+        aware_at=aware_at,
+        reported_at=reported_at,
+        summary=scenario.summary,
+        description=scenario.description(rng.choice(NOTICED)),
+        channel=scenario.channel,
+        cause_category=cause,
+        cause_detail=scenario.cause_detail if rng.random() < 0.6 else "",
+        individuals_affected=people,
+        individuals_affected_is_estimate=people >= 12 and rng.random() < 0.5,
+        containment_steps=scenario.containment if contained_before else "",
+        contained_at=contained_at if contained_before else None,
+        business_unit=reporter.business_unit,
+        reporter=reporter,
+        is_restricted=not hot
+        and rng.random() < (0.5 if cause == Incident.Cause.DELIBERATE_MISUSE else 0.02),
+        officers_notified_at=reported_at,
+    )
+    # The clock starts at awareness, before anyone has assessed the report (as at intake).
+    incident.regulator_deadline = incident.provisional_deadline()
+    roles = scenario.roles
+    extra = {
+        "breach_types": list(scenario.breach_types),
+        "categories": list(scenario.categories),
+        "affected": [
+            (f"C-{rng.randint(100000, 999999)}", roles[n % len(roles)])
+            for n in range(min(people, rng.choice([0, 1, 1, 2])))
+        ],
+    }
+    return incident, plan, extra
+
+
+def _final_state(incident: Incident, plan: Plan, now: datetime) -> None:
+    """Benchmark volume: the incident as its story would leave it, without playing it."""
+    incident.status = plan.target
+    if plan.contained_at is not None and plan.contained_at <= now:
+        incident.contained_at = plan.contained_at
+        incident.containment_steps = plan.scenario.containment
 
 
 def _create_children(
@@ -412,83 +416,50 @@ def _create_children(
     through.objects.bulk_create(restrictions)
 
 
-def _create_history(created: list[Incident], extras: list[dict[str, Any]], now: datetime) -> None:
-    """History as if each incident had been reported, then moved on by an officer."""
+def _create_history(created: list[Incident]) -> None:
+    """The first history row of each incident: reported, by its reporter, when it was."""
     historical = Incident.history.model
     fields = [f.attname for f in Incident._meta.concrete_fields]
-    records = []
-    for incident, extra in zip(created, extras, strict=True):
-        values = {name: getattr(incident, name) for name in fields}
-        first = dict(values, status=Incident.Status.REPORTED)
-        records.append(
+    historical.objects.bulk_create(
+        [
             historical(
-                **first,
+                **{name: getattr(incident, name) for name in fields},
                 history_date=incident.reported_at,
                 history_type="+",
                 history_user_id=incident.reporter_id,
                 request_id="demo-data",
             )
-        )
-        if incident.status != Incident.Status.REPORTED:
-            records.append(
-                historical(
-                    **values,
-                    history_date=min(extra["status_changed_at"], now),
-                    history_type="~",
-                    history_user_id=extra["officer"].pk,
-                    request_id="demo-data",
-                )
-            )
-    historical.objects.bulk_create(records)
+            for incident in created
+        ]
+    )
 
 
 def _create_triage(
     created: list[Incident],
-    extras: list[dict[str, Any]],
+    plans: list[Plan],
     users: dict[str, User],
     now: datetime,
     rng: random.Random,
 ) -> None:
-    """Assessments and decisions for incidents past "reported", as officers would have made.
+    """Benchmark volume: assessments and decisions for incidents past "reported", in bulk.
 
-    The engine itself decides, from facts drawn to fit the incident; closed and later-stage
-    notifiable breaches were notified (most on time, some late).
+    The engine decides from the scenario's facts (``facts_for``, as the demo's story does);
+    later-stage notifiable breaches were notified (most on time, some late).
     """
     from breaches.models import Assessment, Decision
-    from breaches.triage.engine import assess, parse_facts
+    from breaches.triage.engine import parse_facts
+    from breaches.triage.services import run_engine
 
-    officers = {"northern": users["officer"], "central": users["officer2"]}
+    cast = Cast(users)
     assessments: list[Assessment] = []
     decided: list[tuple[Incident, Assessment]] = []
     changed: list[Incident] = []
-    recipients = [r for r, w in RECIPIENT_WEIGHTS for _ in range(w)]
-    for incident, extra in zip(created, extras, strict=True):
+    for incident, plan in zip(created, plans, strict=True):
         if incident.status == Incident.Status.REPORTED:
             continue
-        region = incident.business_unit.path.strip("/").split("/")[1]
-        officer = officers.get(region, users["cpo"])
-        facts = parse_facts(
-            {
-                "jurisdiction": "NZ",
-                "kind": incident.kind,
-                "breach_types": [str(t) for t in extra["breach_types"]],
-                "info_categories": [str(c) for c in extra["categories"]],
-                "individuals_affected": incident.individuals_affected or 1,
-                "vulnerable_individuals": rng.random() < 0.3,
-                "recipient": rng.choice(recipients),
-                "security_measures": "none",
-                "key_compromised": False,
-                "contained": "fully" if incident.contained_at else "not",
-                "harm_occurred": rng.random() < 0.1,
-                "harm_types": rng.sample(
-                    ["emotional", "physical", "financial"], rng.choice([0, 1])
-                ),
-                "backup_available": None,
-                "aware_at": timezone.localtime(incident.aware_at).isoformat(),
-            }
-        )
-        result = assess(facts)
         assessed_at = min(incident.reported_at + timedelta(hours=rng.uniform(1, 20)), now)
+        facts = parse_facts(facts_for(incident, plan, assessed_at))
+        result = run_engine(facts)
         assessment = Assessment(
             incident=incident,
             facts=facts.to_dict(),
@@ -499,13 +470,13 @@ def _create_triage(
             notify_regulator=result.notify_regulator,
             notify_individuals=result.notify_individuals,
             regulator_deadline=result.regulator_deadline,
-            created_by=officer,
+            created_by=cast.handler(incident),
             created_at=assessed_at,
         )
         assessments.append(assessment)
         incident.severity = result.severity
         incident.regulator_deadline = result.regulator_deadline
-        incident.jurisdiction = "NZ"
+        incident.jurisdiction = result.jurisdiction
         if incident.status not in {Incident.Status.TRIAGE, Incident.Status.ASSESSED}:
             decided.append((incident, assessment))
             notify = "yes" if result.notify_regulator == "yes" else "no"

@@ -39,7 +39,10 @@ if PRODUCTION:
 # --- core -------------------------------------------------------------------------------------
 
 SECRET_KEY = env_str("SECRET_KEY") or "dev-only-insecure-key-never-used-in-production"
-DEBUG = env_bool("DEBUG", default=ENVIRONMENT == "development")
+# Off in every profile unless asked for: Django's debug pages list the URL patterns, and `make run`
+# is where people judge the product, so it shows the product's own 404 and 500 pages. A developer
+# sets DEBUG=true for the debug pages.
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # A refused form gets the product's own page, which keeps what was typed (docs/intake.md).
@@ -89,9 +92,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-if PRODUCTION:
-    # gunicorn serves the collected static files itself; runserver and tests use staticfiles.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# WhiteNoise serves the static files in every profile, so they are served without DEBUG: in
+# production the collected, hashed files (under gunicorn); elsewhere straight from the source
+# folders through the staticfiles finders, re-read on each request (no collectstatic needed).
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

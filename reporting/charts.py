@@ -398,7 +398,10 @@ def dashboard_charts(
     can sit in one page (CSS shows one).
     """
     trend_width, bars_width, suffix = (400, 360, "-compact") if compact else (640, 640, "")
-    quarter = Quarter.parse(_field(figures, "quarter")).label
+    # "2026 Q4 to date" for the quarter in progress; figures stored before the label existed
+    # fall back to the quarter's own.
+    label = figures.get("label") if isinstance(figures, Mapping) else figures.label
+    quarter = label or Quarter.parse(_field(figures, "quarter")).label
     trend = list(_field(figures, "trend"))
     causes = [(str(label), int(n)) for label, n in _field(figures, "causes")]
     types = [(str(label), int(n)) for label, n in _field(figures, "breach_types")]

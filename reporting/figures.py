@@ -3,19 +3,27 @@
 Quarters are calendar quarters in the organisation's time zone. An incident belongs to the
 quarter in which it was *reported* (logged). Every figure is computed from a queryset the caller
 scoped (``Incident.objects.countable_by(user)``), with aggregate queries: incidents are never
-loaded into Python. Figures of a past quarter depend only on data up to that quarter's end, so
-regenerating a past quarter gives the same figures.
+loaded into Python.
+
+A :class:`Period` says which incidents are counted (those reported in ``[start, end)``) and
+when their clocks are read (``clock_at``): whether a deadline had passed, a notification or a
+containment had been recorded. A complete quarter is read now; the quarter in progress is a
+"to date" period, compared with the same stretch of the previous quarter read at the same point,
+so like is compared with like. What each figure counts is defined in docs/reporting.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncQuarter
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from breaches.models import Action, Incident, IncidentBreachType, RegulatorDecision
 
@@ -101,19 +109,107 @@ def kind_counts(incidents: QuerySet[Incident], quarters: list[Quarter]) -> list[
     return [KindCounts(q, row[f"b{q.code}"], row[f"n{q.code}"]) for q in quarters]
 
 
-def _in(incidents: QuerySet[Incident], quarter: Quarter) -> QuerySet[Incident]:
-    start, end = quarter.bounds()
-    return incidents.filter(reported_at__gte=start, reported_at__lt=end)
+def quarters_with_data(incidents: QuerySet[Incident]) -> list[Quarter]:
+    """The quarters in which at least one of ``incidents`` was reported, newest first."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    starts = (
+        incidents.order_by()
+        .annotate(q=TruncQuarter("reported_at", tzinfo=zone))
+        .values_list("q", flat=True)
+        .distinct()
+    )
+    return sorted(
+        {Quarter.containing(s.astimezone(zone).date()) for s in starts if s},
+        key=lambda q: (q.year, q.number),
+        reverse=True,
+    )
 
 
-def median_hours(queryset: QuerySet[Incident], until: str) -> float | None:
-    """Median hours from awareness to ``until`` (a datetime field), computed in the database.
+def _day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Which incidents are counted, and when their clocks are read.
+
+    Incidents reported in ``[start, end)`` are counted. ``clock_at`` is the moment at which a
+    deadline counts as passed and a notification or containment as recorded (later ones are not
+    known yet). A complete quarter is read at the moment the figures are made; a period *to date*
+    ends, and is read, at its end. Actions are counted as they stood at ``actions_at``.
+    """
+
+    quarter: Quarter
+    start: datetime
+    end: datetime
+    clock_at: datetime
+    to_date: bool = False
+
+    @classmethod
+    def of(cls, quarter: Quarter, now: datetime) -> Period:
+        """The whole quarter once it has ended; else the quarter so far ("to date")."""
+        start, end = quarter.bounds()
+        now = now.astimezone(start.tzinfo)
+        if now >= end:
+            return cls(quarter, start, end, now)
+        if now < start:
+            raise ValueError(f"{quarter.label} has not started yet")
+        return cls(quarter, start, now, now, to_date=True)
+
+    def comparison(self) -> Period:
+        """What this period is compared with: the whole previous quarter for a complete one;
+        for a period to date, the same stretch (by the wall clock) of the previous quarter,
+        read at that point, so a quarter half-way through is never set against a whole one."""
+        previous = self.quarter.previous()
+        start, end = previous.bounds()
+        if not self.to_date:
+            return Period(previous, start, end, self.clock_at)
+        same = min(start + (self.end - self.start), end)
+        return Period(previous, start, same, same, to_date=True)
+
+    @property
+    def actions_at(self) -> datetime:
+        return min(self.end, self.clock_at)
+
+    @property
+    def first_day(self) -> date:
+        return _day(self.start)
+
+    @property
+    def last_day(self) -> date:
+        return _day(self.end - timedelta(microseconds=1))
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def dates(self) -> str:
+        """``1 Oct – 2 Dec``: the first and last day counted, in the organisation's zone."""
+        return f"{format_date(self.first_day, 'j M')} – {format_date(self.last_day, 'j M')}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.quarter.label} to date" if self.to_date else self.quarter.label
+
+
+def _in(incidents: QuerySet[Incident], period: Period) -> QuerySet[Incident]:
+    return incidents.filter(reported_at__gte=period.start, reported_at__lt=period.end)
+
+
+def median_hours(queryset: QuerySet[Incident], until: str, *, by: datetime) -> float | None:
+    """Median hours from awareness to ``until`` (a datetime field) among the rows where it was
+    recorded by ``by``, computed in the database.
 
     Portable (PostgreSQL and SQLite): count the rows, then read the middle one or two values in
     duration order. No incident is loaded, only one or two durations.
     """
     annotated = (
-        queryset.filter(**{f"{until}__isnull": False})
+        queryset.filter(**{f"{until}__isnull": False, f"{until}__lte": by})
         .annotate(elapsed=ExpressionWrapper(F(until) - F("aware_at"), output_field=DurationField()))
         .order_by("elapsed", "pk")
     )
@@ -129,6 +225,9 @@ def median_hours(queryset: QuerySet[Incident], until: str) -> float | None:
 
 @dataclass
 class Headline:
+    """The headline figures of one period. ``notified_on_time_pct`` is ``on_time`` out of the
+    breaches whose outcome is known: ``on_time + notified_late + missed`` (docs/reporting.md)."""
+
     breaches: int
     near_misses: int
     notifiable: int
@@ -137,43 +236,153 @@ class Headline:
     median_hours_to_notification: float | None
     open_actions: int
     overdue_actions: int
+    on_time: int = 0
+    notified_late: int = 0
+    # Deadline passed with no notification recorded; of them, with no decision recorded either.
+    missed: int = 0
+    missed_undecided: int = 0
+    # Not notified and still within the deadline: not counted yet.
+    within_deadline: int = 0
+    # Each figure with a target, judged in words ("Below target: …"), not by colour alone.
+    on_time_status: str = ""
+    on_time_below_target: bool = False
+    notification_target_hours: int = 0
+    notification_status: str = ""
+    notification_above_target: bool = False
+
+    @property
+    def late(self) -> int:
+        return self.notified_late + self.missed
+
+    @property
+    def counted_for_on_time(self) -> int:
+        return self.on_time + self.late
 
 
-def headline(incidents: QuerySet[Incident], quarter: Quarter) -> Headline:
-    quarter_rows = _in(incidents, quarter).order_by()
-    breaches = quarter_rows.filter(kind=Incident.Kind.BREACH)
-    counts = quarter_rows.aggregate(
-        breaches=Count("pk", filter=Q(kind=Incident.Kind.BREACH)),
+def _on_time_status(h: Headline) -> tuple[str, bool]:
+    """The on-time figure against its target (every notifiable breach on time), in words."""
+    counted, late, within = h.counted_for_on_time, h.late, h.within_deadline
+    waiting = (
+        f"{_plural(within, 'breach is', 'breaches are')} still within "
+        f"{'its' if within == 1 else 'their'} deadline"
+    )
+    if counted == 0:
+        return (f"Not counted yet: {waiting}." if within else ""), False
+    if late == 0:
+        text = (
+            "On target: the 1 breach counted was notified on time."
+            if counted == 1
+            else f"On target: all {counted} breaches counted were notified on time."
+        )
+        below = False
+    else:
+        reasons = []
+        if h.notified_late:
+            their = "its" if h.notified_late == 1 else "their"
+            reasons.append(f"{h.notified_late} notified after {their} deadline")
+        if h.missed:
+            their = "its" if h.missed == 1 else "their"
+            undecided, decided = h.missed_undecided, h.missed - h.missed_undecided
+            if undecided and decided:
+                reasons.append(
+                    f"{h.missed} past {their} deadline with no notification recorded "
+                    f"({undecided} with no decision recorded either)"
+                )
+            elif undecided:
+                reasons.append(
+                    f"{h.missed} past {their} deadline with no notification or decision recorded"
+                )
+            else:
+                reasons.append(
+                    f"{h.missed} past {their} deadline, decided notifiable but not notified"
+                )
+        text = (
+            f"Below target (100 %): {late} of {_plural(counted, 'breach', 'breaches')} "
+            f"{'was' if late == 1 else 'were'} notified late — {'; '.join(reasons)}."
+        )
+        below = True
+    if within:
+        text += f" Not counted yet: {waiting}."
+    return text, below
+
+
+def _notification_status(median: float | None, target: int) -> tuple[str, bool]:
+    """The median hours to notification against its target (TRIAGE_NZ_TARGET_HOURS), in words."""
+    if median is None:
+        return "", False
+    if median > target:
+        return (
+            f"Above target (at most {target} hours): the median was {median:g} hours from "
+            "awareness to notification.",
+            True,
+        )
+    return f"On target (at most {target} hours).", False
+
+
+def headline(incidents: QuerySet[Incident], period: Period) -> Headline:
+    """The headline figures of ``period``; what each counts is in docs/reporting.md."""
+    rows = _in(incidents, period).order_by()
+    clock = period.clock_at
+    breach = Q(kind=Incident.Kind.BREACH)
+    # A breach is on the notification clock unless decided not notifiable; one without a
+    # deadline (none was ever set) cannot be judged on time or late.
+    on_clock = (
+        breach
+        & Q(regulator_deadline__isnull=False)
+        & ~Q(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
+    )
+    notified = Q(regulator_notified_at__lte=clock)
+    not_notified = Q(regulator_notified_at__isnull=True) | Q(regulator_notified_at__gt=clock)
+    missed = on_clock & not_notified & Q(regulator_deadline__lt=clock)
+    counts = rows.aggregate(
+        breaches=Count("pk", filter=breach),
         near_misses=Count("pk", filter=Q(kind=Incident.Kind.NEAR_MISS)),
         notifiable=Count(
-            "pk",
-            filter=Q(kind=Incident.Kind.BREACH, decision_notify_regulator=RegulatorDecision.NOTIFY),
+            "pk", filter=breach & Q(decision_notify_regulator=RegulatorDecision.NOTIFY)
         ),
         on_time=Count(
             "pk",
-            filter=Q(
-                kind=Incident.Kind.BREACH,
-                decision_notify_regulator=RegulatorDecision.NOTIFY,
-                regulator_notified_at__isnull=False,
-                regulator_notified_at__lte=F("regulator_deadline"),
-            ),
+            filter=on_clock & notified & Q(regulator_notified_at__lte=F("regulator_deadline")),
+        ),
+        notified_late=Count(
+            "pk",
+            filter=on_clock & notified & Q(regulator_notified_at__gt=F("regulator_deadline")),
+        ),
+        missed=Count("pk", filter=missed),
+        missed_undecided=Count("pk", filter=missed & Q(decision_notify_regulator="")),
+        within_deadline=Count(
+            "pk", filter=on_clock & not_notified & Q(regulator_deadline__gte=clock)
         ),
     )
-    pct = round(100 * counts["on_time"] / counts["notifiable"], 1) if counts["notifiable"] else None
-    actions = action_figures(incidents, quarter)
-    return Headline(
+    counted = counts["on_time"] + counts["notified_late"] + counts["missed"]
+    breaches = rows.filter(breach)
+    actions = action_figures(incidents, period)
+    target = settings.TRIAGE_NZ_TARGET_HOURS
+    figures = Headline(
         breaches=counts["breaches"],
         near_misses=counts["near_misses"],
         notifiable=counts["notifiable"],
-        notified_on_time_pct=pct,
-        median_hours_to_containment=median_hours(breaches, "contained_at"),
+        notified_on_time_pct=round(100 * counts["on_time"] / counted, 1) if counted else None,
+        median_hours_to_containment=median_hours(breaches, "contained_at", by=clock),
         median_hours_to_notification=median_hours(
-            breaches.filter(decision_notify_regulator=RegulatorDecision.NOTIFY),
+            breaches.exclude(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY),
             "regulator_notified_at",
+            by=clock,
         ),
         open_actions=actions.open,
         overdue_actions=actions.overdue,
+        on_time=counts["on_time"],
+        notified_late=counts["notified_late"],
+        missed=counts["missed"],
+        missed_undecided=counts["missed_undecided"],
+        within_deadline=counts["within_deadline"],
+        notification_target_hours=target,
     )
+    figures.on_time_status, figures.on_time_below_target = _on_time_status(figures)
+    figures.notification_status, figures.notification_above_target = _notification_status(
+        figures.median_hours_to_notification, target
+    )
+    return figures
 
 
 @dataclass
@@ -184,20 +393,19 @@ class ActionFigures:
     oldest_overdue_days: int | None
 
 
-def action_figures(incidents: QuerySet[Incident], quarter: Quarter) -> ActionFigures:
-    """Actions as they stood at the quarter's end (or now, for the current quarter)."""
-    from django.utils import timezone
-
-    start, end = quarter.bounds()
-    as_of = min(end, timezone.now())
-    as_of_day = as_of.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+def action_figures(incidents: QuerySet[Incident], period: Period) -> ActionFigures:
+    """Actions as they stood at the period's end (now, for a period to date)."""
+    as_of = period.actions_at
+    as_of_day = _day(as_of)
     actions = Action.objects.filter(incident__in=incidents, created_at__lt=as_of).order_by()
     open_at_end = Q(completed_at__isnull=True) | Q(completed_at__gte=as_of)
     still_open = actions.exclude(status=Action.Status.CANCELLED).filter(open_at_end)
     row = actions.aggregate(
         completed=Count(
             "pk",
-            filter=Q(status=Action.Status.DONE, completed_at__gte=start, completed_at__lt=as_of),
+            filter=Q(
+                status=Action.Status.DONE, completed_at__gte=period.start, completed_at__lt=as_of
+            ),
         )
     )
     overdue = still_open.filter(due_date__lt=as_of_day)
@@ -219,7 +427,7 @@ class UnitRow:
     possible_under_reporting: bool
 
 
-def by_unit(incidents: QuerySet[Incident], quarter: Quarter) -> list[UnitRow]:
+def by_unit(incidents: QuerySet[Incident], period: Period) -> list[UnitRow]:
     """Per business unit: breaches, near misses, the ratio; breaches but no near misses flagged.
 
     Restricted incidents are left out of these rows (SPEC §3): in a small unit a count of one
@@ -227,7 +435,7 @@ def by_unit(incidents: QuerySet[Incident], quarter: Quarter) -> list[UnitRow]:
     See docs/reporting.md.
     """
     rows = (
-        _in(incidents, quarter)
+        _in(incidents, period)
         .filter(is_restricted=False)
         .order_by()
         .values("business_unit__name")
@@ -249,10 +457,10 @@ def by_unit(incidents: QuerySet[Incident], quarter: Quarter) -> list[UnitRow]:
     ]
 
 
-def by_cause(incidents: QuerySet[Incident], quarter: Quarter) -> list[tuple[str, int]]:
+def by_cause(incidents: QuerySet[Incident], period: Period) -> list[tuple[str, int]]:
     labels = dict(Incident.Cause.choices)
     rows = (
-        _in(incidents, quarter)
+        _in(incidents, period)
         .filter(kind=Incident.Kind.BREACH)
         .order_by()
         .values("cause_category")
@@ -262,11 +470,11 @@ def by_cause(incidents: QuerySet[Incident], quarter: Quarter) -> list[tuple[str,
     return [(labels.get(r["cause_category"], "Not recorded"), r["n"]) for r in rows]
 
 
-def by_breach_type(incidents: QuerySet[Incident], quarter: Quarter) -> list[tuple[str, int]]:
+def by_breach_type(incidents: QuerySet[Incident], period: Period) -> list[tuple[str, int]]:
     labels = dict(IncidentBreachType.Type.choices)
     rows = (
         IncidentBreachType.objects.filter(
-            incident__in=_in(incidents, quarter).filter(kind=Incident.Kind.BREACH)
+            incident__in=_in(incidents, period).filter(kind=Incident.Kind.BREACH)
         )
         .order_by()
         .values("breach_type")
@@ -283,14 +491,13 @@ class Recurring:
     count: int
 
 
-def recurring_causes(incidents: QuerySet[Incident], quarter: Quarter) -> list[Recurring]:
-    """The same cause in the same unit three or more times in the last four quarters."""
-    first = quarter.last(4)[0]
-    start, _ = first.bounds()
-    _, end = quarter.bounds()
+def recurring_causes(incidents: QuerySet[Incident], period: Period) -> list[Recurring]:
+    """The same cause in the same unit three or more times in the last four quarters (the
+    period's quarter and the three before it, up to the period's end)."""
+    start, _ = period.quarter.last(4)[0].bounds()
     labels = dict(Incident.Cause.choices)
     rows = (
-        incidents.filter(reported_at__gte=start, reported_at__lt=end)
+        incidents.filter(reported_at__gte=start, reported_at__lt=period.end)
         .exclude(cause_category="")
         .order_by()
         .values("business_unit__name", "cause_category")
@@ -308,25 +515,49 @@ class NotifiableRow:
     summary: str
     status: str
     on_time: bool | None
+    # In words: "Yes", "No: notified after its deadline", "Not yet due" …
+    outcome: str = ""
 
 
-def notifiable_breaches(incidents: QuerySet[Incident], quarter: Quarter) -> list[NotifiableRow]:
-    """The quarter's notifiable breaches. The summary is made from categories, never free text,
+def _outcome(
+    notified_at: datetime | None, deadline: datetime | None, decision: str, clock: datetime
+) -> tuple[bool | None, str]:
+    """One breach's notification against its deadline, as the on-time figure counts it."""
+    if notified_at is not None and notified_at <= clock:
+        if deadline is None:
+            return None, "Notified; no deadline was set"
+        if notified_at <= deadline:
+            return True, "Yes"
+        return False, "No: notified after its deadline"
+    if deadline is None:
+        return None, "No deadline set"
+    if deadline >= clock:
+        return None, "Not yet due: still within its deadline"
+    if decision == RegulatorDecision.NOTIFY:
+        return False, "No: deadline passed, not notified"
+    return False, "No: deadline passed, no decision or notification recorded"
+
+
+def notifiable_breaches(incidents: QuerySet[Incident], period: Period) -> list[NotifiableRow]:
+    """The period's notifiable breaches, and the breaches counted late with no decision recorded
+    (deadline passed, nothing recorded). The summary is made from categories, never free text,
     so nothing identifies a person; restricted incidents are left out of the list."""
     channels = dict(Incident.Channel.choices)
     causes = dict(Incident.Cause.choices)
     statuses = dict(Incident.Status.choices)
+    clock = period.clock_at
+    undecided_and_missed = Q(decision_notify_regulator="", regulator_deadline__lt=clock) & (
+        Q(regulator_notified_at__isnull=True) | Q(regulator_notified_at__gt=clock)
+    )
     rows = (
-        _in(incidents, quarter)
-        .filter(
-            kind=Incident.Kind.BREACH,
-            decision_notify_regulator=RegulatorDecision.NOTIFY,
-            is_restricted=False,
-        )
+        _in(incidents, period)
+        .filter(kind=Incident.Kind.BREACH, is_restricted=False)
+        .filter(Q(decision_notify_regulator=RegulatorDecision.NOTIFY) | undecided_and_missed)
         .order_by("reported_at", "pk")
         .values(
             "reference", "business_unit__name", "channel", "cause_category", "status",
             "individuals_affected", "regulator_notified_at", "regulator_deadline",
+            "decision_notify_regulator",
         )
     )  # fmt: skip
     result = []
@@ -337,12 +568,20 @@ def notifiable_breaches(incidents: QuerySet[Incident], quarter: Quarter) -> list
         )
         if people is not None:
             summary += f"; {people} {'person' if people == 1 else 'people'}"
-        on_time = None
-        if r["regulator_notified_at"] and r["regulator_deadline"]:
-            on_time = r["regulator_notified_at"] <= r["regulator_deadline"]
+        on_time, outcome = _outcome(
+            r["regulator_notified_at"],
+            r["regulator_deadline"],
+            r["decision_notify_regulator"],
+            clock,
+        )
         result.append(
             NotifiableRow(
-                r["reference"], r["business_unit__name"], summary, statuses[r["status"]], on_time
+                r["reference"],
+                r["business_unit__name"],
+                summary,
+                statuses[r["status"]],
+                on_time,
+                outcome,
             )
         )
     return result
@@ -361,30 +600,68 @@ class QuarterFigures:
     recurring: list[Recurring] = field(default_factory=list)
     notifiable: list[NotifiableRow] = field(default_factory=list)
     actions: ActionFigures | None = None
+    # "2026 Q3", or "2026 Q4 to date" for the quarter in progress, and its days ("1 Oct – 2 Dec").
+    label: str = ""
+    dates: str = ""
+    to_date: bool = False
+    days: int = 0
+    # What the previous figures are: short, beside each figure, and in a sentence.
+    compared_label: str = ""
+    compared_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, to store with a report job so a report can be reproduced exactly."""
         return asdict(self)
 
 
+def _compared(period: Period, comparison: Period) -> tuple[str, str]:
+    if not period.to_date:
+        return (
+            comparison.quarter.label,
+            f"Each figure is shown beside {comparison.quarter.label}, the whole previous quarter.",
+        )
+    return (
+        f"Same days of {comparison.quarter.label}",
+        f"{period.label} covers {_plural(period.days, 'day', 'days')} ({period.dates}). Each "
+        f"figure is shown beside the same {_plural(comparison.days, 'day', 'days')} of "
+        f"{comparison.quarter.label} ({comparison.dates}), with deadlines, notifications and "
+        f"actions as they stood at that point, so a part quarter is not set against a whole one.",
+    )
+
+
 def quarter_figures(
-    incidents: QuerySet[Incident], quarter: Quarter, *, scope: str
+    incidents: QuerySet[Incident], quarter: Quarter, *, scope: str, now: datetime | None = None
 ) -> QuarterFigures:
-    """Every figure of SPEC §6 for ``quarter``, from the caller's scoped queryset."""
-    trend = kind_counts(incidents, quarter.last(8))
+    """Every figure of SPEC §6 for ``quarter``, from the caller's scoped queryset: the whole
+    quarter once it has ended, else the quarter to date (``now`` is the moment they are made).
+    Raises ``ValueError`` for a quarter that has not started."""
+    period = Period.of(quarter, now or timezone.now())
+    comparison = period.comparison()
+    trend = [
+        {
+            "quarter": period.label if t.quarter == quarter else t.quarter.label,
+            "breaches": t.breaches,
+            "near_misses": t.near_misses,
+        }
+        for t in kind_counts(incidents, quarter.last(8))
+    ]
+    compared_label, compared_note = _compared(period, comparison)
     return QuarterFigures(
         quarter=quarter.code,
         generated_for=scope,
-        current=headline(incidents, quarter),
-        previous=headline(incidents, quarter.previous()),
-        trend=[
-            {"quarter": t.quarter.label, "breaches": t.breaches, "near_misses": t.near_misses}
-            for t in trend
-        ],
-        units=by_unit(incidents, quarter),
-        causes=by_cause(incidents, quarter),
-        breach_types=by_breach_type(incidents, quarter),
-        recurring=recurring_causes(incidents, quarter),
-        notifiable=notifiable_breaches(incidents, quarter),
-        actions=action_figures(incidents, quarter),
+        current=headline(incidents, period),
+        previous=headline(incidents, comparison),
+        trend=trend,
+        units=by_unit(incidents, period),
+        causes=by_cause(incidents, period),
+        breach_types=by_breach_type(incidents, period),
+        recurring=recurring_causes(incidents, period),
+        notifiable=notifiable_breaches(incidents, period),
+        actions=action_figures(incidents, period),
+        label=period.label,
+        dates=period.dates,
+        to_date=period.to_date,
+        days=period.days,
+        compared_label=compared_label,
+        compared_note=compared_note,
     )

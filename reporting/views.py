@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent, User
@@ -22,45 +21,40 @@ from breaches.models import Incident
 from config import kept_input
 from config.errors import page_call
 from reporting.charts import dashboard_charts
-from reporting.figures import FIRST_YEAR, LAST_YEAR, Quarter, quarter_figures
-from reporting.forms import ReportRequestForm
+from reporting.figures import quarter_figures
+from reporting.forms import DashboardQuarterForm, ReportRequestForm
 from reporting.jobs import report_request
 from reporting.models import QuarterlyReport
 
 
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The figures of one quarter: by default the last complete one; the quarter in progress
+    only when asked for, and then labelled "to date" and compared with the same days of the
+    previous quarter. A quarter that cannot be read is an error at the picker (400)."""
     user = request.user
     if not (user.is_executive or user.is_officer):
         raise Http404
-    quarter = Quarter.containing(timezone.localdate())
-    asked = request.GET.get("quarter", "")
-    if asked:
-        try:
-            quarter = Quarter.parse(asked)
-        except ValueError:
-            # Said, not silently swapped: the current quarter is shown instead.
-            messages.error(
-                request,
-                f"“{asked[:20]}” is not a quarter between {FIRST_YEAR} and {LAST_YEAR} like "
-                "2026Q3: showing the current quarter.",
-            )
+    incidents = Incident.objects.countable_by(user)
+    form = DashboardQuarterForm(
+        request.GET if "quarter" in request.GET else None, incidents=incidents
+    )
     scope = "your units" if user.is_privacy_officer else "the whole agency"
-    figures = quarter_figures(Incident.objects.countable_by(user), quarter, scope=scope)
-    return render(
-        request,
-        "reporting/dashboard.html",
+    context: dict[str, Any] = {"form": form, "scope": scope}
+    if form.is_bound and not form.is_valid():
+        return render(request, "reporting/dashboard.html", context, status=400)
+    quarter = form.cleaned_data["quarter"] if form.is_bound else form.default()
+    figures = quarter_figures(incidents, quarter, scope=scope)
+    context.update(
         {
             "figures": figures,
             # SVG strings already marked safe: reporting.charts escapes every text it draws.
             "charts": dashboard_charts(figures),
             "compact_charts": dashboard_charts(figures, compact=True),
             "quarter": quarter,
-            "previous_quarter": quarter.previous(),
-            "scope": scope,
-            "trend_max": max((t["breaches"] + t["near_misses"] for t in figures.trend), default=0),
-        },
+        }
     )
+    return render(request, "reporting/dashboard.html", context)
 
 
 def _may_use_reports(user: User) -> bool:

@@ -32,7 +32,7 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from breaches.intake.services import comment_add
-from breaches.models import Attachment, Comment, Incident, Notification
+from breaches.models import Action, Attachment, Comment, Incident, Notification
 from breaches.response.actions import action_create
 from breaches.response.notifications import notification_record
 from breaches.triage.engine import parse_facts
@@ -118,10 +118,14 @@ def build_data_set(w: World) -> None:
         method=Notification.Method.NOT_NOTIFIED, notified_at=None, reason="Being located.",
     )  # fmt: skip
     for days, owner in [(-2, w.officer_a), (7, w.officer_a), (30, w.reporter)]:
-        action_create(
+        action = action_create(
             incident=incident, actor=w.officer_a, title=f"Step {days}", owner=owner,
-            due_date=timezone.localdate() + timedelta(days=days),
+            due_date=timezone.localdate() + timedelta(days=max(days, 0)),
         )  # fmt: skip
+        if days < 0:  # fallen due since: a date in the past cannot be set
+            Action.objects.filter(pk=action.pk).update(
+                due_date=timezone.localdate() + timedelta(days=days)
+            )
     for quarter in ["2026Q1", "2026Q2"]:
         QuarterlyReport.objects.create(
             quarter=quarter, requested_by=w.executive, status=QuarterlyReport.Status.DONE

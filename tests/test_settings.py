@@ -7,6 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.test import Client, override_settings
+from django.urls import include, path
+
+from tests.factories import BusinessUnitFactory, UserFactory
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
@@ -66,3 +72,75 @@ def test_time_zone_defaults_to_auckland() -> None:
         {"DJANGO_SETTINGS_MODULE": "config.test_settings"},
     )
     assert result.stdout.strip() == "Pacific/Auckland", result.stderr
+
+
+# --- `make run`: the product's own error pages, and static files without DEBUG ---------------
+
+DEVELOPMENT_CHECK = """
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+client = Client(raise_request_exception=False)
+static = client.get("/static/css/app.css")
+missing = client.get("/no-such-page/")
+print(settings.DEBUG, static.status_code, static["Content-Type"].split(";")[0])
+print(missing.status_code, "There is nothing here" in missing.content.decode(),
+      "URLconf" in missing.content.decode())
+"""
+
+
+def test_make_run_shows_the_products_own_pages_and_still_serves_static_files(
+    tmp_path: Path,
+) -> None:
+    """The development profile (what `make run` uses), as it starts with no DEBUG set: debug off
+    (Django's debug 404 lists every URL pattern), static files served all the same (WhiteNoise
+    from the source folders, no collectstatic), and a missing page is the product's 404."""
+    env = {
+        "DJANGO_ENV": "development",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path),
+    }
+    result = run(["-c", DEVELOPMENT_CHECK], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False 200 text/css", "404 True False"], result.stdout
+    # A developer can still ask for the debug pages.
+    result = run(["-c", DEVELOPMENT_CHECK], {**env, "DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["True 200 text/css", "404 False True"], result.stdout
+
+
+def boom(request: object) -> None:
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [
+    path("boom/", boom),
+    path("", include("config.urls")),
+]
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_a_missing_page_is_the_products_own_404(client: Client) -> None:
+    for signed_in in (False, True):
+        if signed_in:
+            client.force_login(UserFactory(business_unit=BusinessUnitFactory()))
+        response = client.get("/no-such-page/")
+        assert response.status_code == 404
+        assert response.templates[0].name == "404.html"
+        body = response.content.decode()
+        assert "Page not found" in body
+        assert "There is nothing here, or you do not have access to it." in body
+        assert "URLconf" not in body and "admin/" not in body
+
+
+@pytest.mark.urls("tests.test_settings")
+@override_settings(DEBUG=False)
+def test_an_error_is_the_products_own_500() -> None:
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong" in body
+    assert "Nothing you saved before this page is lost" in body
+    assert "a bug" not in body and "Traceback" not in body

@@ -4,6 +4,7 @@ of an action, restriction. Each list is its own paginated, explicitly ordered vi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -25,7 +26,7 @@ from breaches.api.fields import (
     StrictChoiceField,
 )
 from breaches.models import Action, Incident, Notification
-from breaches.response.actions import action_create, action_set_status
+from breaches.response.actions import action_create, action_set_status, due_date_problem
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
 from breaches.selectors import actions_acted_on_by, actions_owned_by
@@ -60,6 +61,14 @@ class ActionSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         fields = ["id", "incident", "kind", "title", "description", "owner", "due_date",
                   "status", "is_overdue", "completed_at", "created_at"]  # fmt: skip
         read_only_fields = ["id", "incident", "status", "is_overdue", "completed_at", "created_at"]
+
+    def validate_due_date(self, value: date) -> date:
+        # The service says it too; here it comes with the other fields' errors at once. (Who
+        # may own it, the service decides: only it knows the incident.)
+        problem = due_date_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class OwnActionSerializer(serializers.ModelSerializer[Action]):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from breaches.models import Incident
 from breaches.selectors import cpo_emails, handling_officers
+from breaches.triage.clock import clock_purpose
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +24,8 @@ def officers_alert_new_report(*, incident_id: int) -> int:
 
     The row is claimed with a conditional UPDATE, so a duplicated or retried delivery sends
     nothing twice; if sending fails the claim rolls back, so a retry sends again. The e-mail
-    names the reference and unit only: the content stays in the register, behind its access log.
+    names the reference, unit and regulator deadline only: the content stays in the register,
+    behind its access log.
     """
     with transaction.atomic():
         claimed = Incident.objects.filter(pk=incident_id, officers_notified_at__isnull=True).update(
@@ -47,12 +50,43 @@ def officers_alert_new_report(*, incident_id: int) -> int:
             message=(
                 f"A new {kind} has been reported in {incident.business_unit}.\n\n"
                 f"Reference: {incident.reference}\n"
+                f"{clock_lines(incident)}\n"
                 f"Open it in the register: {link}\n"
             ),
             from_email=None,
             recipient_list=recipients,
         )
     return len(recipients)
+
+
+def local_time(moment: datetime) -> str:
+    """``Thursday 5 March 2026, 09:30 NZDT``: the organisation's time zone, named."""
+    return date_format(
+        timezone.localtime(moment, timezone.get_default_timezone()), "l j F Y, H:i T"
+    )
+
+
+def clock_lines(incident: Incident) -> str:
+    """When the regulator clock started and when it runs out (SPEC §4.3), in local time.
+
+    The clock starts at awareness, before anyone has triaged the report: the officers learn the
+    deadline from the first e-mail, not from the reminder 24 hours before it.
+    """
+    aware = local_time(incident.aware_at)
+    if incident.kind != Incident.Kind.BREACH:
+        return (
+            f"The agency became aware: {aware}.\n"
+            "A near miss is never notifiable, so no regulator clock runs. If triage finds it is "
+            "a breach, the clock runs from that moment of awareness.\n"
+        )
+    # Set at intake from the moment of awareness; worked out the same way if it is missing.
+    deadline = incident.regulator_deadline or incident.provisional_deadline()
+    assert deadline is not None  # a breach always has one
+    overdue = " (already passed)" if deadline <= timezone.now() else ""
+    return (
+        f"The regulator clock started when the agency became aware: {aware}.\n"
+        f"Deadline {clock_purpose(incident)}: {local_time(deadline)}{overdue}.\n"
+    )
 
 
 def alert_pending_reports(*, older_than: timedelta, within: timedelta = timedelta(days=7)) -> int:

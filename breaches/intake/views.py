@@ -26,7 +26,6 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import ListView
 
 from accounts.http import AuthenticatedHttpRequest, AuthenticatedRequest
 from accounts.models import AccessEvent
@@ -43,6 +42,7 @@ from breaches.intake.services import (
     incident_create,
 )
 from breaches.models import Attachment, Incident
+from breaches.pagination import NearestPageListView
 from breaches.permissions import can_contribute
 from breaches.selectors import incident_in_scope
 from config import kept_input
@@ -256,7 +256,7 @@ def attachment_response(
     return response
 
 
-class MyReportsView(LoginRequiredMixin, ListView):
+class MyReportsView(LoginRequiredMixin, NearestPageListView):
     """The incidents the signed-in person reported (and may still see)."""
 
     template_name = "breaches/intake/my_reports.html"

@@ -52,14 +52,24 @@ class Notification(models.Model):
         )
 
 
+# The change reasons of the history rows written when an incident is closed with open actions:
+# what was decided for each action, by whom (``history_user``) and when (``history_date``).
+DONE_ON_CLOSING = "marked done on closing the incident"
+CARRIED_OVER_ON_CLOSING = "carried over on closing the incident"
+
+
 class ActionQuerySet(models.QuerySet["Action"]):
     def overdue(self) -> ActionQuerySet:
         """Open actions whose due date has passed (in the organisation's time zone)."""
         return self.filter(status=Action.Status.OPEN, due_date__lt=timezone.localdate())
 
+    def open(self) -> ActionQuerySet:
+        return self.filter(status=Action.Status.OPEN)
+
 
 class Action(models.Model):
-    """A remediation or prevention task, owned by any member of staff."""
+    """A remediation or prevention task, owned by a member of staff who can see its incident
+    when it is given to them (``breaches.response.actions.action_create`` checks it)."""
 
     class Kind(models.TextChoices):
         REMEDIATION = "remediation", "Remediation"
@@ -90,6 +100,11 @@ class Action(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Why the last reminder could not be sent (the next run tries again); empty once sent.
     reminder_error = models.CharField(max_length=500, blank=True, editable=False)
+    # Set when the incident was closed with this action still open and the officer chose to
+    # carry it over (it stays open, owned and due as it was): when, and why. The history row
+    # written then (``CARRIED_OVER_ON_CLOSING``) says who.
+    carried_over_at = models.DateTimeField(null=True, blank=True, editable=False)
+    carry_over_reason = models.TextField(blank=True, editable=False)
 
     objects = ActionQuerySet.as_manager()
 

@@ -1,6 +1,13 @@
 """The register's filters: one FilterSet for the page, the API list and the CSV export.
 
 It only ever narrows a queryset that already came from ``Incident.objects.visible_to``.
+
+Every empty label is declared with its filter, never set on an instance afterwards. The class's
+filters are shared by the whole process: drf-spectacular, generating ``/api/schema/``, reads
+``filter.field`` on them, which builds and caches a form field there with django-filter's
+default label; each FilterSet deep-copies the class's filters, cached field and all, so a label
+set per instance in ``__init__`` (as this module once did) came too late, and the register said
+"---------" to everyone until a restart. ``__init__`` also drops any such cached field.
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ from breaches.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
+ANY = "Any"
 # "Any" rather than django-filter's "Unknown" for the empty choice.
 YES_NO = django_filters.widgets.BooleanWidget()
-YES_NO.choices = (("", "Any"), ("true", "Yes"), ("false", "No"))
+YES_NO.choices = (("", ANY), ("true", "Yes"), ("false", "No"))
 
 ORDERING = (
     ("reported_at", "reported"),
@@ -45,12 +53,13 @@ ORDERING = (
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Reference or summary")
     status = django_filters.MultipleChoiceFilter(choices=Incident.Status.choices)
-    kind = django_filters.ChoiceFilter(choices=Incident.Kind.choices)
+    kind = django_filters.ChoiceFilter(choices=Incident.Kind.choices, empty_label=ANY)
     business_unit = django_filters.ModelChoiceFilter(
         queryset=BusinessUnit.objects.order_by("path"),
         method="in_unit",
         label="Business unit (and the units below it)",
         to_field_name="code",
+        empty_label="All my units",
     )
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     decision = django_filters.ChoiceFilter(
@@ -62,12 +71,18 @@ class IncidentFilter(django_filters.FilterSet):
         ],
         method="by_decision",
         label="Notifiability decision",
+        empty_label=ANY,
     )
-    cause = django_filters.ChoiceFilter(field_name="cause_category", choices=Incident.Cause.choices)
+    cause = django_filters.ChoiceFilter(
+        field_name="cause_category", choices=Incident.Cause.choices, empty_label=ANY
+    )
     breach_type = django_filters.ChoiceFilter(
-        choices=IncidentBreachType.Type.choices, method="by_breach_type", label="Breach type"
+        choices=IncidentBreachType.Type.choices,
+        method="by_breach_type",
+        label="Breach type",
+        empty_label=ANY,
     )
-    channel = django_filters.ChoiceFilter(choices=Incident.Channel.choices)
+    channel = django_filters.ChoiceFilter(choices=Incident.Channel.choices, empty_label=ANY)
     aware_after = django_filters.DateFilter(
         field_name="aware_at", lookup_expr="date__gte", label="Aware on or after", widget=DATE
     )
@@ -87,6 +102,7 @@ class IncidentFilter(django_filters.FilterSet):
         choices=[("soon", "Due soon"), ("missed", "Missed"), ("running", "Clock running")],
         method="by_deadline",
         label="Regulator deadline",
+        empty_label=ANY,
     )
     restricted = django_filters.BooleanFilter(
         field_name="is_restricted", label="Restricted", widget=YES_NO
@@ -100,9 +116,11 @@ class IncidentFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("kind", "decision", "cause", "breach_type", "channel", "deadline"):
-            self.filters[name].extra["empty_label"] = "Any"
-        self.filters["business_unit"].extra["empty_label"] = "All my units"
+        # ``self.filters`` are deep copies of the class's; a form field cached on a class-level
+        # filter (by schema generation) would be copied along. Each FilterSet builds its own
+        # fields from its filters' declarations instead.
+        for filter_ in self.filters.values():
+            filter_.__dict__.pop("_field", None)
 
     class Meta:
         model = Incident

@@ -10,7 +10,7 @@ section open. A refused form comes back with the page, the error beside its fiel
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -26,9 +26,9 @@ from accounts.models import AccessEvent
 from breaches.access import record_access
 from breaches.intake.forms import AttachmentForm, CommentForm
 from breaches.intake.services import attachment_add, comment_add
-from breaches.models import Comment, Incident
+from breaches.models import Action, Comment, Decision, Incident
 from breaches.permissions import can_contribute, can_write_internal, handles
-from breaches.response.actions import action_create
+from breaches.response.actions import ClosingOutcome, action_create
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
@@ -66,6 +66,16 @@ _ATTACHMENT = _kept("attachment", AttachmentForm, "evidence-heading")
 
 # The page's own forms get distinct ids (several have a "reason").
 NOTIFY_IDS, ACTION_IDS, RESTRICT_IDS, MOVE_IDS = "notify_%s", "action_%s", "restrict_%s", "move_%s"
+
+
+def current_decision(incident: Incident) -> Decision | None:
+    """The decision in force (the latest signed, superseded by none), with who signed it."""
+    return (
+        incident.decisions.current()
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
 
 
 def _detail_queryset(request: HttpRequest) -> QuerySet[Incident]:
@@ -114,16 +124,19 @@ class _PageForms:
         spec: Callable[[dict[str, Any]], kept_input.KeptForm],
         form_class: type[forms.Form],
         auto_id: str,
+        **extra: Any,
     ) -> forms.Form:
+        """``extra``: what the form needs to know of the incident (its owners, its actions)."""
         if given is not None:
             if given.errors:
                 self.open.add(name)
             return given
         kept = kept_input.taken_back(self.request, spec({"reference": self.incident.reference}))
         if kept is None:
-            return form_class(auto_id=auto_id)
+            return form_class(auto_id=auto_id, **extra)
         self.open.add(name)
-        return form_class(initial=kept_input.initial_from(form_class, kept), auto_id=auto_id)
+        initial = kept_input.initial_from(form_class, kept)
+        return form_class(initial=initial, auto_id=auto_id, **extra)
 
 
 def render_incident(
@@ -143,6 +156,8 @@ def render_incident(
     record_access(request, action=AccessEvent.Action.VIEW, incident=incident)
     internal = can_write_internal(user, incident)
     page = _PageForms(request, incident)
+    # The actions are the handlers' (the reporter's page has no such section).
+    actions = list(incident.actions.select_related("owner")) if internal else []
     context: dict[str, Any] = {
         "incident": incident,
         "timeline": incident_timeline(incident, include_internal=internal),
@@ -152,7 +167,7 @@ def render_incident(
         "comment_form": comment_form or _comment_form(request, incident, internal),
         "attachment_form": attachment_form or AttachmentForm(),
         "clock": clock_for(incident) if internal else None,
-        "actions": incident.actions.select_related("owner"),
+        "actions": actions,
         "notifications": incident.notifications.select_related("recorded_by") if internal else [],
         "transitions": [],
     }
@@ -160,16 +175,30 @@ def render_incident(
         context["notification_form"] = page.get(
             "notification", notification_form, _NOTIFICATION, NotificationForm, NOTIFY_IDS
         )
-        context["action_form"] = page.get("action", action_form, _ACTION, ActionForm, ACTION_IDS)
-        moving = page.get("transition", transition_form, _TRANSITION, TransitionForm, MOVE_IDS)
-        rows = [
-            (t, blocked, moving if moving["to"].value() == t.target else None)
-            for t, blocked in available_transitions(incident, user)
-        ]
-        if moving.errors and not any(form for _, _, form in rows):
+        context["action_form"] = page.get(
+            "action", action_form, _ACTION, ActionForm, ACTION_IDS, incident=incident
+        )
+        open_actions = [a for a in actions if a.status == Action.Status.OPEN]
+        moving = page.get(
+            "transition", transition_form, _TRANSITION, TransitionForm, MOVE_IDS,
+            open_actions=open_actions,
+        )  # fmt: skip
+        # The rows of the closing question are the incident's open actions as they are now.
+        cast(TransitionForm, moving).open_actions = open_actions
+        rows = []
+        for t, blocked in available_transitions(incident, user):
+            form = moving if moving["to"].value() == t.target else None
+            closing = None
+            if t.target == Incident.Status.CLOSED and open_actions and not blocked:
+                asking = form or TransitionForm(auto_id=MOVE_IDS, open_actions=open_actions)
+                closing = cast(TransitionForm, asking).closing_rows()
+            rows.append((t, blocked, form, closing))
+        if moving.errors and not any(form for _, _, form, _ in rows):
             # A step with no button on the page (a stale tab): said at the top instead.
             messages.error(request, form_error_text(moving))
         context["transitions"] = rows
+        context["decision"] = current_decision(incident)
+        context["outcome_choices"] = ClosingOutcome.choices
     if user.is_chief_privacy_officer:
         context["restrict_form"] = page.get(
             "restriction", restrict_form, _RESTRICTION, RestrictForm, RESTRICT_IDS
@@ -262,7 +291,7 @@ def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpRespons
     incident = incident_in_scope(request.user, reference)
     if not handles(request.user, incident):
         return _refused(request, incident)
-    form = ActionForm(request.POST, auto_id=ACTION_IDS)
+    form = ActionForm(request.POST, auto_id=ACTION_IDS, incident=incident)
     if form.is_valid():
         data = form.cleaned_data
         done = page_call(
@@ -278,16 +307,19 @@ def add_action(request: AuthenticatedHttpRequest, reference: str) -> HttpRespons
 def transition(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Move the incident on; a refusal (a blocked step, a missing reason) sits at its button."""
     incident = incident_in_scope(request.user, reference)
-    form = TransitionForm(request.POST, auto_id=MOVE_IDS)
+    # Closing asks about each open action; the service asks again on the locked incident.
+    open_actions = list(incident.actions.open().select_related("owner"))
+    form = TransitionForm(request.POST, auto_id=MOVE_IDS, open_actions=open_actions)
     if form.is_valid():
         data = form.cleaned_data
         moved = page_call(
             request,
             lambda: incident_transition(
-                incident=incident, to=data["to"], actor=request.user, reason=data["reason"]
+                incident=incident, to=data["to"], actor=request.user, reason=data["reason"],
+                actions=form.answers(),
             ),
             form=form,
-        )
+        )  # fmt: skip
         if moved is not None:
             state = moved.get_status_display().lower()
             return _done(

@@ -18,13 +18,13 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.generic import ListView
 
 from accounts.client_ip import client_ip
 from accounts.http import AuthenticatedHttpRequest, signed_in
 from accounts.models import AccessEvent
 from breaches.access import record_access
 from breaches.models import Action, Incident
+from breaches.pagination import NearestPageListView
 from breaches.permissions import can_use_register
 from breaches.register.exports import CSV_HEADER, csv_lines, csv_row
 from breaches.register.filters import IncidentFilter
@@ -44,7 +44,7 @@ def register_queryset(request: HttpRequest) -> tuple[IncidentFilter, QuerySet[In
     return filterset, queryset
 
 
-class RegisterView(LoginRequiredMixin, ListView):
+class RegisterView(LoginRequiredMixin, NearestPageListView):
     """Every incident the officer may see, filtered and sorted as the URL says."""
 
     template_name = "breaches/register/register.html"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from datetime import date
+from itertools import groupby
+from typing import Any, cast
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 
 from accounts.models import User
 from breaches.intake.forms import local_datetime_field
 from breaches.intake.validation import single_line
 from breaches.models import (
     Action,
+    Incident,
     Notification,
 )
+from breaches.response.actions import NOT_SEEING, due_date_problem, owner_candidates
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -34,19 +41,83 @@ class NotificationForm(forms.Form):
     )  # fmt: skip
 
 
+class _ByUnit(ModelChoiceIterator):
+    """The people of the owner list grouped by their business unit: an ``<optgroup>`` each,
+    from the one query of the (unit-ordered) candidates."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        people = self.queryset if self.queryset is not None else []
+        for unit, members in groupby(people, key=lambda person: person.business_unit):
+            yield (unit.name, [self.choice(person) for person in members])
+
+
+class OwnerField(forms.ModelChoiceField):
+    """An action's owner, by username, among the people who can see the incident.
+
+    Someone who exists but cannot see it is refused by name (the list never offers them; a
+    hand-made or stale form might).
+    """
+
+    iterator = _ByUnit
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=User.objects.none(), to_field_name="username", **kwargs)
+        self.reporter_id: int | None = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.pk == self.reporter_id:
+            return f"{obj} (reported it)"
+        if obj.role != User.Role.REPORTER:
+            return f"{obj} ({obj.get_role_display().lower()})"
+        return str(obj)
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            if isinstance(value, str) and value and "\x00" not in value and len(value) <= 150:
+                other = User.objects.filter(is_active=True, username=value).first()
+                if other is not None:
+                    raise forms.ValidationError(
+                        NOT_SEEING.format(owner=other), code="not_seeing"
+                    ) from None
+            raise
+
+
 class ActionForm(forms.Form):
     title = forms.CharField(label="What needs doing", max_length=200, validators=[single_line])
     kind = forms.ChoiceField(
         label="Kind", choices=Action.Kind.choices, initial=Action.Kind.REMEDIATION
     )
-    owner = forms.ModelChoiceField(
-        label="Owner", queryset=User.objects.filter(is_active=True).order_by("username"),
-        to_field_name="username",
-    )  # fmt: skip
+    owner = OwnerField(
+        label="Owner",
+        help_text="Only people who can see this incident are listed, by business unit.",
+        error_messages={"invalid_choice": "Choose someone from the list."},
+        # The script that adds a search box to it (static/js/owner-picker.js) finds it by this.
+        widget=forms.Select(attrs={"data-owner-picker": ""}),
+    )
     due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
         label="Details", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
+
+    def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = cast(OwnerField, self.fields["owner"])
+        if incident is not None:
+            owner.queryset = owner_candidates(incident)
+            owner.reporter_id = incident.reporter_id
+            # Today is the earliest due date (the browser's date picker says so too).
+            self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean_due_date(self) -> date:
+        due: date = self.cleaned_data["due_date"]
+        problem = due_date_problem(due)
+        if problem:
+            raise forms.ValidationError(problem)
+        return due
 
 
 # The largest primary key the database can hold: a larger "id" is a field error, not an overflow.

@@ -22,7 +22,7 @@ from breaches.timeline.evidence import (
     information_categories,
 )
 from breaches.timeline.incident import incident_history
-from breaches.timeline.response import actions, notifications
+from breaches.timeline.response import action_outcomes, actions, notifications
 from breaches.timeline.triage import assessments, decisions
 
 __all__ = ["PROVIDERS", "Change", "Provider", "TimelineEntry", "incident_timeline"]
@@ -39,6 +39,7 @@ PROVIDERS: tuple[Provider, ...] = (
     decisions,
     notifications,
     actions,
+    action_outcomes,
 )
 
 

@@ -61,7 +61,11 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML  # imported here: it needs Pango, and only drafts use it
 
     html = render_to_string(template, context)
-    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    # Tagged (PDF/UA-1), like the quarterly report (reporting/pdf.py): a structure tree from the
+    # HTML, /MarkInfo, and the language and title from <html lang> and <title>.
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1", pdf_tags=True
+    )
     return pdf
 
 

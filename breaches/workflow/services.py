@@ -2,9 +2,13 @@
 
 Every transition is made by the incident's handlers, is written to the timeline with who, when
 and why, and an impossible one is refused with a message that says what is possible instead.
+Closing an incident that still has open actions needs an answer for each of them (done, or
+carried over with a reason: ``breaches.response.actions.settle_open_actions``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +18,7 @@ from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import Incident
 from breaches.permissions import handles, lock_for_write
+from breaches.response.actions import ClosingAnswer, ClosingOutcome, settle_open_actions
 from breaches.workflow.transitions import Transition, transitions_from
 
 S = Incident.Status
@@ -29,8 +34,18 @@ def available_transitions(incident: Incident, user: User) -> list[tuple[Transiti
     ]
 
 
-def incident_transition(*, incident: Incident, to: str, actor: User, reason: str = "") -> Incident:
-    """Move ``incident`` to ``to``, or refuse with a message. Written to the timeline."""
+def incident_transition(
+    *,
+    incident: Incident,
+    to: str,
+    actor: User,
+    reason: str = "",
+    actions: Sequence[ClosingAnswer] = (),
+) -> Incident:
+    """Move ``incident`` to ``to``, or refuse with a message. Written to the timeline.
+
+    ``actions``: when closing, what happens to each open action (all of them must be answered).
+    """
     with transaction.atomic():
         # Re-checked inside the transaction: scope or status may have changed meanwhile.
         locked = lock_for_write(
@@ -54,8 +69,29 @@ def incident_transition(*, incident: Incident, to: str, actor: User, reason: str
         reason = reason.replace("\x00", "")
         if to == S.REOPENED and not reason.strip():
             raise ValidationError({"reason": "Say why the incident is being reopened."})
+        note = reason.strip() or transition.label
+        if to == S.CLOSED:
+            settled = settle_open_actions(incident=locked, actor=actor, answers=actions)
+            note = _with_settled(note, [outcome for _, outcome in settled])
+        elif actions:
+            raise ValidationError(
+                {"actions": "Only closing the incident asks what happens to its open actions."}
+            )
         locked.status = to
-        stamp_history(locked, user=actor, reason=reason.strip()[:100] or transition.label)
+        stamp_history(locked, user=actor, reason=note)
         locked.updated_at = timezone.now()
         locked.save()
     return locked
+
+
+def _with_settled(note: str, outcomes: list[str]) -> str:
+    """The closing note on the incident's history, with what became of its open actions."""
+    if not outcomes:
+        return note
+    done = outcomes.count(ClosingOutcome.DONE)
+    carried = outcomes.count(ClosingOutcome.CARRIED_OVER)
+    parts = [f"{done} marked done"] if done else []
+    parts += [f"{carried} carried over"] if carried else []
+    summary = f"open actions: {' and '.join(parts)}"
+    # The history's reason column is short: the summary is kept whole, the note shortened.
+    return f"{note[: 97 - len(summary)]} ({summary})"

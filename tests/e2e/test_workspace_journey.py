@@ -3,9 +3,10 @@
 At a desktop viewport and at a phone's, officer_a filters the register (the filters stay in the
 address), exports exactly the rows shown (the export is logged), opens Incident A, starts triage,
 assesses it as notifiable and signs the decision, records the notification to the regulator (on
-time), adds an action, and moves it on to closed, with every step checked on the page and in the
-database. Then another region's officer and an executive try the incident, its access log and
-the export; and officer_a reads the access log.
+time), adds an action for its reporter, and moves it on to closed (saying the open action is
+done), with every step checked on the page and in the database. Then another region's officer
+and an executive try the incident, its access log and the export; and officer_a reads the
+access log.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def register_references(page: Page) -> list[str]:
 
 
 def csv_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 # --- the journey ------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     exported = csv_rows(download.path().read_text(encoding="utf-8"))
     assert exported[0] == CSV_HEADER
     assert [row[0] for row in exported[1:]] == register_references(page)
-    assert exported[1][CSV_HEADER.index("summary")] == "Incident A"
+    assert exported[1][CSV_HEADER.index("Summary")] == "Incident A"
     exports = AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT, incident__isnull=True)
     assert exports.count() == 1
     event = exports.get()
@@ -267,33 +268,40 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     expect(page.locator(".clock")).not_to_contain_text("hours left")
     screenshot(page, f"workspace-{viewport}-notified")
 
-    # 5. Add an action for reporter2, due in a week.
+    # 5. Add an action for the incident's reporter (the owner list holds only people who can
+    # see the incident), due in a week.
     due = timezone.localdate() + timedelta(days=7)
     actions = page.locator("section[aria-labelledby=actions-heading]")
     expect(actions).to_contain_text("No actions.")
     open_details(page, "Add an action")
     action_form = actions.locator("form.inline-form")
     action_form.get_by_label("What needs doing").fill("Retrain the team")
-    action_form.get_by_label("Owner").select_option("reporter2")
+    action_form.get_by_label("Owner").select_option("reporter")
     action_form.get_by_label("Due").fill(due.isoformat())
     assert click_and_wait(page, "Add action", scope=action_form) == 200
     expect(page.locator(".messages")).to_contain_text("Action added")
     listed = page.locator("section[aria-labelledby=actions-heading] ul.actions-list > li")
     expect(listed).to_have_count(1)
     expect(listed).to_contain_text("Retrain the team")
-    expect(listed).to_contain_text("reporter2")
+    expect(listed).to_contain_text(str(live_world.reporter))
     expect(listed).to_contain_text(f"due {due.day} {due:%b %Y}")
     expect(listed).not_to_contain_text("Overdue")
     action = Action.objects.get(incident=incident)
     assert action.title == "Retrain the team"
-    assert action.owner == live_world.reporter2
+    assert action.owner == live_world.reporter
     assert action.due_date == due
     assert action.status == Action.Status.OPEN
     assert action.created_by == live_world.officer_a
 
-    # 6. On to remediation, then closed; the timeline shows every move.
+    # 6. On to remediation, then closed: closing asks what happens to the open action (done);
+    # the timeline shows every move.
     move(page, incident, "Move to remediation", S.REMEDIATION)
+    closing = page.locator("#workflow form", has=page.get_by_role("button", name="Close"))
+    expect(closing).to_contain_text("what happens to each open action")
+    closing.get_by_label("What happens to it: Retrain the team").select_option("done")
     move(page, incident, "Close", S.CLOSED)
+    action.refresh_from_db()
+    assert action.status == Action.Status.DONE
     workflow = page.locator(".workflow")
     expect(workflow.get_by_role("button")).to_have_count(1)
     expect(workflow.get_by_role("button", name="Reopen")).to_be_visible()

@@ -14,12 +14,29 @@ BAD = ["0001Q1", "9999Q4", "1" * 400 + "Q1", "2026Q5", "Q3"]
 
 
 @pytest.mark.parametrize("quarter", BAD)
-def test_the_dashboard_says_so_and_shows_the_current_quarter(world: World, quarter: str) -> None:
+def test_the_dashboard_refuses_it_at_the_picker(world: World, quarter: str) -> None:
+    """A bad ``?quarter=`` used to be shown as a message above the current quarter's figures
+    (200), easy to miss; now it is a field error at the quarter picker (400), as on any form,
+    and no figures are shown for a quarter nobody chose."""
     client = Client()
     client.force_login(world.executive)
     response = client.get("/reports/dashboard/", {"quarter": quarter})
-    assert response.status_code == 200
-    assert "is not a quarter between 1990 and 2100" in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="field-quarter"' in page and "has-error" in page and 'id="error-summary"' in page
+    assert "Choose a quarter like 2026Q3, between 1990 and 2100." in page
+    assert 'aria-invalid="true"' in page and 'id="id_quarter_error"' in page
+    assert "figures" not in response.context
+    # What was sent stays selected beside its error.
+    assert f'<option value="{quarter}" selected>' in page
+
+
+def test_the_dashboard_refuses_a_quarter_not_started(world: World) -> None:
+    client = Client()
+    client.force_login(world.executive)
+    response = client.get("/reports/dashboard/", {"quarter": "2099Q1"})
+    assert response.status_code == 400
+    assert "That quarter has not started yet." in response.content.decode()
 
 
 @pytest.mark.parametrize("quarter", BAD)

@@ -260,5 +260,5 @@ def test_the_dashboard_shows_the_three_charts_above_the_tables(world: World) -> 
     assert len(ids) == len(set(ids)) == 12
     titles = {parse(svg).find(f"{SVG}title").text for svg in svgs}
     assert len(titles) == 3
-    assert body.index("</svg>") < body.index("<caption>Breaches and near misses")
-    assert "<caption>Breaches by cause</caption>" in body  # the numbers stay as tables
+    assert body.index("</svg>") < body.index(">Breaches and near misses over the last eight")
+    assert ">Breaches by cause</caption>" in body  # the numbers stay as tables

@@ -20,6 +20,10 @@ def at(y: int, m: int, d: int, h: int = 12) -> datetime:
     return datetime(y, m, d, h, tzinfo=NZ)
 
 
+# The moment the figures are made: 2026 Q3 has ended, so it is a complete quarter.
+NOW = at(2026, 10, 5)
+
+
 @pytest.fixture
 def data(db: None) -> dict[str, object]:
     north = BusinessUnitFactory(name="North", code="north")
@@ -90,7 +94,7 @@ def data(db: None) -> dict[str, object]:
 
 
 def test_headline_figures_worked_by_hand(data: dict[str, object]) -> None:
-    figures = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency")
+    figures = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency", now=NOW)
     h = figures.current
     assert (h.breaches, h.near_misses) == (4, 1)
     assert h.notifiable == 3  # b1, b2 and the restricted South breach (counted, never listed)
@@ -99,13 +103,23 @@ def test_headline_figures_worked_by_hand(data: dict[str, object]) -> None:
     # b1: aware 10 Jul 10:00, notified 11 Jul 12:00 = 26 h; b2: aware 1 Aug 10:00, 6 Aug 12:00 = 122 h
     assert h.median_hours_to_notification == pytest.approx(74.0)
     assert (h.open_actions, h.overdue_actions) == (2, 1)
+    # Targets, in words: on time below 100 %; the median above TRIAGE_NZ_TARGET_HOURS (72).
+    assert h.on_time_below_target and h.on_time_status.startswith(
+        "Below target (100 %): 2 of 3 breaches were notified late"
+    )
+    assert h.notification_above_target
+    assert h.notification_status == (
+        "Above target (at most 72 hours): the median was 74 hours from awareness to notification."
+    )
     p = figures.previous
     assert (p.breaches, p.near_misses, p.notifiable) == (1, 2, 0)
     assert p.notified_on_time_pct is None
 
 
 def test_quarter_boundaries_are_in_new_zealand_time(data: dict[str, object]) -> None:
-    q4 = quarter_figures(Incident.objects.all(), Quarter(2026, 4), scope="agency")
+    q4 = quarter_figures(
+        Incident.objects.all(), Quarter(2026, 4), scope="agency", now=at(2027, 1, 5)
+    )
     assert q4.current.breaches == 1  # 30 Sep 23:30 UTC is 1 Oct in Auckland
     trend = {t["quarter"]: (t["breaches"], t["near_misses"]) for t in q4.trend}
     assert trend["2026 Q3"] == (4, 1) and trend["2026 Q2"] == (1, 2)
@@ -113,7 +127,7 @@ def test_quarter_boundaries_are_in_new_zealand_time(data: dict[str, object]) -> 
 
 
 def test_units_causes_types_recurring_and_the_notifiable_list(data: dict[str, object]) -> None:
-    f = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency")
+    f = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency", now=NOW)
     units = {u.unit: u for u in f.units}
     assert (units["North"].breaches, units["North"].near_misses, units["North"].ratio) == (
         3,
@@ -140,11 +154,14 @@ def test_units_causes_types_recurring_and_the_notifiable_list(data: dict[str, ob
 
 
 def test_regenerating_a_past_quarter_gives_the_same_figures(data: dict[str, object]) -> None:
-    first = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency").to_dict()
+    q3 = Quarter(2026, 3)
+    first = quarter_figures(Incident.objects.all(), q3, scope="agency", now=NOW).to_dict()
     # Later activity: a Q4 report and a completed action do not change Q3's figures.
     IncidentFactory(reported_at=at(2026, 10, 20), business_unit=data["north"])
     Action.objects.filter(title="Lock cabinet").update(status="done", completed_at=at(2026, 10, 25))
-    again = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency").to_dict()
+    # Made again weeks later: every deadline of Q3 had passed by the first run, so no figure moves.
+    later = at(2026, 11, 20)
+    again = quarter_figures(Incident.objects.all(), q3, scope="agency", now=later).to_dict()
     assert again == first
 
 

@@ -90,7 +90,7 @@ def api_rows(client: Client, query: str) -> set[str]:
 def csv_rows(client: Client, query: str) -> list[list[str]]:
     response = client.get(f"/incidents/export.csv?{query}")
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize(("query", "expected", "matches_r"), FILTERS, ids=[f[0] for f in FILTERS])
@@ -103,7 +103,7 @@ def test_each_filter_gives_the_same_rows_on_the_page_the_api_and_the_csv(
     assert page == expected | ({"Incident R"} if matches_r else set())
     assert api_rows(client, query) == page
     rows = csv_rows(client, query)
-    assert rows[0][0] == "reference"
+    assert rows[0][0] == "Reference"
     assert {r[-1] for r in rows[1:]} == page
     assert len(rows) - 1 == len(page)
 
@@ -195,9 +195,11 @@ def test_queries_are_the_same_for_10_and_100_rows(world: World, settings, url: s
 
 
 def test_overdue_actions_filter_and_badge(varied: World) -> None:
-    from breaches.response.actions import action_create
+    from breaches.models import Action
 
-    action_create(incident=varied.incident_b, actor=varied.cpo, title="Fix the mail merge", owner=varied.reporter2, due_date=timezone.localdate() - timedelta(days=2))  # fmt: skip
+    # Made directly: the service refuses a due date in the past, but dates pass and an action
+    # that was due in time becomes overdue.
+    Action.objects.create(incident=varied.incident_b, created_by=varied.cpo, title="Fix the mail merge", owner=varied.reporter2, due_date=timezone.localdate() - timedelta(days=2))  # fmt: skip
     client = Client()
     client.force_login(varied.cpo)
     assert page_rows(client, "overdue_actions=true") == {"Incident B"}

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AccessEvent
 from breaches.models import Action
-from breaches.response.actions import action_create, send_action_reminders
+from breaches.response.actions import send_action_reminders
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,11 @@ def api(user) -> APIClient:  # type: ignore[no-untyped-def]
 
 
 def _action(world: World, *, incident, owner, title: str = "Shred the copies") -> Action:  # type: ignore[no-untyped-def]
-    return action_create(
-        incident=incident, actor=world.cpo, title=title, owner=owner,
+    """An overdue action whose owner may no longer see its incident: new actions go only to
+    people who can see it (``action_create``), but a restriction or a move of unit can take
+    the incident from an owner afterwards, and the side doors must still hold then."""
+    return Action.objects.create(
+        incident=incident, created_by=world.cpo, title=title, owner=owner,
         due_date=timezone.localdate() - timedelta(days=1), description="Mother's file, room 3",
     )  # fmt: skip
 

@@ -19,13 +19,13 @@ from breaches.timeline.evidence import (
     information_categories,
 )
 from breaches.timeline.incident import incident_history
-from breaches.timeline.response import actions, notifications
+from breaches.timeline.response import action_outcomes, actions, notifications
 from breaches.timeline.triage import assessments, decisions
 from tests.conftest import World, add_evidence
 
 pytestmark = pytest.mark.django_db
 
-HANDLER_ONLY = [assessments, decisions, notifications, actions]
+HANDLER_ONLY = [assessments, decisions, notifications, actions, action_outcomes]
 
 
 def seen(provider: Provider, incident: Incident, *, internal: bool) -> list[tuple[str, str, str]]:
@@ -276,3 +276,34 @@ def test_handlers_see_notifications_and_actions(world: World) -> None:
     assert seen(actions, incident, internal=True) == [
         (officer, "added an action", f"Fix the mail merge — {world.named}, due 02 Jan 2030")
     ]
+
+
+def test_handlers_see_what_closing_did_with_each_open_action(world: World) -> None:
+    """Issue 13: closing with open actions records, per action, done or carried over (why)."""
+    from breaches.response.actions import ClosingAnswer
+    from breaches.workflow.services import incident_transition
+
+    Incident.objects.filter(pk=world.incident_a.pk).update(
+        kind=Incident.Kind.NEAR_MISS, status=Incident.Status.REMEDIATION
+    )
+    incident = Incident.objects.get(pk=world.incident_a.pk)
+    today = timezone.localdate()
+    late = Action.objects.create(
+        incident=incident, title="Recall the letters", owner=world.reporter,
+        due_date=date(2020, 1, 2), created_by=world.officer_a,
+    )  # fmt: skip
+    later = Action.objects.create(
+        incident=incident, title="Train the team", owner=world.officer_a,
+        due_date=today.replace(year=today.year + 1), created_by=world.officer_a,
+    )  # fmt: skip
+    incident_transition(
+        incident=incident, to=Incident.Status.CLOSED, actor=world.cpo,
+        actions=[ClosingAnswer(late.pk, "done"), ClosingAnswer(later.pk, "carried_over", "Budget")],
+    )  # fmt: skip
+    assert seen(action_outcomes, incident, internal=False) == []
+    assert seen(action_outcomes, incident, internal=True) == [
+        (str(world.cpo), "marked an action done on closing",
+         f"Recall the letters — {world.reporter}, due 02 Jan 2020 (overdue)"),
+        (str(world.cpo), "carried over an action on closing",
+         f"Train the team — {world.officer_a}, due {later.due_date:%d %b %Y}\nCarried over: Budget"),
+    ]  # fmt: skip
