@@ -11,7 +11,8 @@ class BreachesConfig(AppConfig):
         from breaches.models.incident import REFERENCE_PATTERN
 
         class ReferenceConverter:
-            """An incident reference: anything else never reaches a view or a query."""
+            """An incident reference, PBR-2026-00042 to PBR-2026-100000 and on to the counter's
+            19 digits (``REFERENCE_PATTERN``): anything else never reaches a view or a query."""
 
             regex = REFERENCE_PATTERN
 

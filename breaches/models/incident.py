@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, Func, OrderBy, OuterRef, Q, Value, When
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -19,8 +20,27 @@ from simple_history.models import HistoricalRecords
 from accounts.models import BusinessUnit, HistoryContext, User, units_q
 from breaches.models.response import Action
 
-# An incident reference as URLs take it (PBR-2026-00042); see ``next_reference``.
-REFERENCE_PATTERN = r"PBR-\d{4}-\d{5}"
+# An incident reference: the year and its number, zero-padded to five digits and as long as it
+# needs beyond (PBR-2026-00042, PBR-2026-100000); see ``next_reference``. The number is at most
+# what the year's 64-bit counter holds, 19 digits: a longer one never reaches a view or a query.
+# ASCII digits only (``\d`` would take any script's).
+REFERENCE_MIN_DIGITS = 5
+REFERENCE_MAX_DIGITS = len(str(2**63 - 1))
+REFERENCE_PATTERN = rf"PBR-[0-9]{{4}}-[0-9]{{{REFERENCE_MIN_DIGITS},{REFERENCE_MAX_DIGITS}}}"
+REFERENCE_MAX_LENGTH = len("PBR-2026-") + REFERENCE_MAX_DIGITS
+
+
+def reference_order(*, descending: bool = False) -> list[OrderBy]:
+    """Order by reference as numbers, year first: as text PBR-2026-100000 would come before
+    PBR-2026-99999. Within a year a longer number is a larger one, and numbers of one length sort
+    as text; the index ``incident_reference_order`` holds exactly these three keys. The year's
+    positions are written into the SQL, not bound: SQLite uses an index on an expression only
+    for the very same expression, and a bound ``?`` is not ``1``."""
+    year = Func(
+        F("reference"), template="SUBSTR(%(expressions)s, 1, 8)", output_field=models.CharField()
+    )
+    keys: list[Any] = [year, Length("reference"), F("reference")]
+    return [k.desc() if descending else k.asc() for k in keys]
 
 
 class Answer(models.TextChoices):
@@ -149,7 +169,8 @@ class ReferenceCounter(models.Model):
     """The last incident number used in a year, for human-friendly references (PBR-2026-00042)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    # 64-bit: a year never runs out of numbers (REFERENCE_MAX_DIGITS).
+    last = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -211,7 +232,7 @@ class Incident(models.Model):
         }
     )
 
-    reference = models.CharField(max_length=20, unique=True, editable=False)
+    reference = models.CharField(max_length=REFERENCE_MAX_LENGTH, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED)
 
@@ -284,6 +305,8 @@ class Incident(models.Model):
             models.Index(fields=["is_restricted"], name="incident_restricted"),
             models.Index(fields=["regulator_deadline"], name="incident_deadline"),
             models.Index(fields=["severity"], name="incident_severity"),
+            # Sorting the register by reference (``reference_order``).
+            models.Index(*reference_order(), name="incident_reference_order"),
         ]
         constraints = [
             # One incident per form submission (or API retry) of one reporter.

@@ -30,6 +30,7 @@ from breaches.models import (
     RegulatorDecision,
     Severity,
 )
+from breaches.models.incident import reference_order
 
 DATE = forms.DateInput(attrs={"type": "date"})
 ANY = "Any"
@@ -48,6 +49,25 @@ ORDERING = (
     ("business_unit__name", "unit"),
     ("updated_at", "updated"),
 )
+
+
+class Ordering(django_filters.OrderingFilter):
+    """The register's sort: ``reference`` by number, year first (``reference_order``), since as
+    text PBR-2026-100000 sorts before PBR-2026-99999; every other key as django-filter does."""
+
+    def filter(self, qs: QuerySet[Incident], value: list[str] | None) -> QuerySet[Incident]:
+        if not value:
+            return qs
+        ordering: list[Any] = []
+        for param in value:
+            if not param:
+                continue
+            field = self.get_ordering_value(param)
+            if field.lstrip("-") == "reference":
+                ordering.extend(reference_order(descending=field.startswith("-")))
+            else:
+                ordering.append(field)
+        return qs.order_by(*ordering)
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -110,9 +130,7 @@ class IncidentFilter(django_filters.FilterSet):
     overdue_actions = django_filters.BooleanFilter(
         method="by_overdue_actions", label="Has overdue actions", widget=YES_NO
     )
-    ordering = django_filters.OrderingFilter(
-        fields=ORDERING, label="Sort by", empty_label="Newest first"
-    )
+    ordering = Ordering(fields=ORDERING, label="Sort by", empty_label="Newest first")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
