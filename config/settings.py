@@ -289,11 +289,38 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 # Evidence and reports live under PRIVATE_MEDIA_ROOT, which no URL serves directly: only views
 # that check scope and write an access event stream them.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+# Beyond one host (docs/operations.md): with a bucket named, they are objects in S3-compatible
+# storage that every web and worker host shares instead, still served only by those views (the
+# storage gives no URL). Without keys, boto3 finds its own (an instance role, AWS_* variables).
+OBJECT_STORAGE_BUCKET = env_str("OBJECT_STORAGE_BUCKET")
+_OBJECT_STORAGE_OPTIONS = {
+    "bucket_name": OBJECT_STORAGE_BUCKET,
+    "endpoint_url": env_str("OBJECT_STORAGE_ENDPOINT_URL") or None,
+    "access_key": env_str("OBJECT_STORAGE_ACCESS_KEY") or None,
+    "secret_key": env_str("OBJECT_STORAGE_SECRET_KEY") or None,
+    "region_name": env_str("OBJECT_STORAGE_REGION") or None,
+    "encryption": env_str("OBJECT_STORAGE_ENCRYPTION"),
+}
+if OBJECT_STORAGE_BUCKET and (
+    bool(_OBJECT_STORAGE_OPTIONS["access_key"]) != bool(_OBJECT_STORAGE_OPTIONS["secret_key"])
+):
+    raise ImproperlyConfigured(
+        "OBJECT_STORAGE_ACCESS_KEY and OBJECT_STORAGE_SECRET_KEY are set together or not at all"
+    )
+if _OBJECT_STORAGE_OPTIONS["encryption"] not in {"", "AES256", "aws:kms"}:
+    raise ImproperlyConfigured(
+        "OBJECT_STORAGE_ENCRYPTION must be empty, AES256 or aws:kms, "
+        f"not {_OBJECT_STORAGE_OPTIONS['encryption']!r}"
+    )
 STORAGES = {
-    "default": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
-    },
+    "default": (
+        {"BACKEND": "config.storage.PrivateS3Storage", "OPTIONS": _OBJECT_STORAGE_OPTIONS}
+        if OBJECT_STORAGE_BUCKET
+        else {
+            "BACKEND": "config.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
+        }
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
