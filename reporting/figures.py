@@ -20,12 +20,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    When,
+)
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from breaches.models import Action, Incident, IncidentBreachType, RegulatorDecision
+from breaches.models import (
+    Action,
+    Incident,
+    IncidentBreachType,
+    IncidentInformationCategory,
+    RegulatorDecision,
+    Severity,
+)
+from reporting.sentences import what_happened
 
 # The years a quarter may be in: the register holds nothing older than its earliest date (1990).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -93,9 +111,8 @@ class KindCounts:
     near_misses: int
 
 
-def kind_counts(incidents: QuerySet[Incident], quarters: list[Quarter]) -> list[KindCounts]:
-    """Breaches and near misses reported in each quarter, in one aggregate query."""
-    aggregates = {}
+def _kind_aggregates(quarters: list[Quarter]) -> dict[str, Any]:
+    aggregates: dict[str, Any] = {}
     for quarter in quarters:
         start, end = quarter.bounds()
         in_quarter = Q(reported_at__gte=start, reported_at__lt=end)
@@ -105,8 +122,17 @@ def kind_counts(incidents: QuerySet[Incident], quarters: list[Quarter]) -> list[
         aggregates[f"n{quarter.code}"] = Count(
             "pk", filter=in_quarter & Q(kind=Incident.Kind.NEAR_MISS)
         )
-    row = incidents.order_by().aggregate(**aggregates)
+    return aggregates
+
+
+def _kind_rows(row: dict[str, Any], quarters: list[Quarter]) -> list[KindCounts]:
     return [KindCounts(q, row[f"b{q.code}"], row[f"n{q.code}"]) for q in quarters]
+
+
+def kind_counts(incidents: QuerySet[Incident], quarters: list[Quarter]) -> list[KindCounts]:
+    """Breaches and near misses reported in each quarter, in one aggregate query."""
+    row = incidents.order_by().aggregate(**_kind_aggregates(quarters))
+    return _kind_rows(row, quarters)
 
 
 def quarters_with_data(incidents: QuerySet[Incident]) -> list[Quarter]:
@@ -130,7 +156,7 @@ def _day(moment: datetime) -> date:
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return f"{count:,} {one if count == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -164,12 +190,20 @@ class Period:
         """What this period is compared with: the whole previous quarter for a complete one;
         for a period to date, the same stretch (by the wall clock) of the previous quarter,
         read at that point, so a quarter half-way through is never set against a whole one."""
-        previous = self.quarter.previous()
-        start, end = previous.bounds()
+        return self.back(1)
+
+    def back(self, quarters: int) -> Period:
+        """The same stretch ``quarters`` quarters earlier: the whole quarter for a complete
+        period (read at the same moment), the same days of it for a period to date (read at
+        their end; never running past that quarter's end)."""
+        earlier = self.quarter
+        for _ in range(quarters):
+            earlier = earlier.previous()
+        start, end = earlier.bounds()
         if not self.to_date:
-            return Period(previous, start, end, self.clock_at)
+            return Period(earlier, start, end, self.clock_at)
         same = min(start + (self.end - self.start), end)
-        return Period(previous, start, same, same, to_date=True)
+        return Period(earlier, start, same, same, to_date=True)
 
     @property
     def actions_at(self) -> datetime:
@@ -279,25 +313,25 @@ def _on_time_status(h: Headline) -> tuple[str, bool]:
         reasons = []
         if h.notified_late:
             their = "its" if h.notified_late == 1 else "their"
-            reasons.append(f"{h.notified_late} notified after {their} deadline")
+            reasons.append(f"{h.notified_late:,} notified after {their} deadline")
         if h.missed:
             their = "its" if h.missed == 1 else "their"
             undecided, decided = h.missed_undecided, h.missed - h.missed_undecided
             if undecided and decided:
                 reasons.append(
-                    f"{h.missed} past {their} deadline with no notification recorded "
-                    f"({undecided} with no decision recorded either)"
+                    f"{h.missed:,} past {their} deadline with no notification recorded "
+                    f"({undecided:,} with no decision recorded either)"
                 )
             elif undecided:
                 reasons.append(
-                    f"{h.missed} past {their} deadline with no notification or decision recorded"
+                    f"{h.missed:,} past {their} deadline with no notification or decision recorded"
                 )
             else:
                 reasons.append(
-                    f"{h.missed} past {their} deadline, decided notifiable but not notified"
+                    f"{h.missed:,} past {their} deadline, decided notifiable but not notified"
                 )
         text = (
-            f"Below target (100 %): {late} of {_plural(counted, 'breach', 'breaches')} "
+            f"Below target (100 %): {late:,} of {_plural(counted, 'breach', 'breaches')} "
             f"{'was' if late == 1 else 'were'} notified late — {'; '.join(reasons)}."
         )
         below = True
@@ -319,40 +353,61 @@ def _notification_status(median: float | None, target: int) -> tuple[str, bool]:
     return f"On target (at most {target} hours).", False
 
 
+BREACH = Q(kind=Incident.Kind.BREACH)
+NOTIFIABLE = BREACH & Q(decision_notify_regulator=RegulatorDecision.NOTIFY)
+
+
+@dataclass(frozen=True)
+class ClockRules:
+    """The notification clock read at one moment, as filters (docs/reporting.md, "Notified on
+    time"): the one definition behind the headline figures, the four-quarter average and the
+    order of the notifiable list."""
+
+    on_time: Q
+    notified_late: Q
+    missed: Q
+    within_deadline: Q
+
+    @classmethod
+    def at(cls, clock: datetime) -> ClockRules:
+        # A breach is on the notification clock unless decided not notifiable; one without a
+        # deadline (none was ever set) cannot be judged on time or late.
+        on_clock = (
+            BREACH
+            & Q(regulator_deadline__isnull=False)
+            & ~Q(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
+        )
+        notified = Q(regulator_notified_at__lte=clock)
+        not_notified = Q(regulator_notified_at__isnull=True) | Q(regulator_notified_at__gt=clock)
+        return cls(
+            on_time=on_clock & notified & Q(regulator_notified_at__lte=F("regulator_deadline")),
+            notified_late=on_clock
+            & notified
+            & Q(regulator_notified_at__gt=F("regulator_deadline")),
+            missed=on_clock & not_notified & Q(regulator_deadline__lt=clock),
+            within_deadline=on_clock & not_notified & Q(regulator_deadline__gte=clock),
+        )
+
+    @property
+    def late(self) -> Q:
+        return self.notified_late | self.missed
+
+
 def headline(incidents: QuerySet[Incident], period: Period) -> Headline:
     """The headline figures of ``period``; what each counts is in docs/reporting.md."""
     rows = _in(incidents, period).order_by()
     clock = period.clock_at
-    breach = Q(kind=Incident.Kind.BREACH)
-    # A breach is on the notification clock unless decided not notifiable; one without a
-    # deadline (none was ever set) cannot be judged on time or late.
-    on_clock = (
-        breach
-        & Q(regulator_deadline__isnull=False)
-        & ~Q(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
-    )
-    notified = Q(regulator_notified_at__lte=clock)
-    not_notified = Q(regulator_notified_at__isnull=True) | Q(regulator_notified_at__gt=clock)
-    missed = on_clock & not_notified & Q(regulator_deadline__lt=clock)
+    breach = BREACH
+    rules = ClockRules.at(clock)
     counts = rows.aggregate(
         breaches=Count("pk", filter=breach),
         near_misses=Count("pk", filter=Q(kind=Incident.Kind.NEAR_MISS)),
-        notifiable=Count(
-            "pk", filter=breach & Q(decision_notify_regulator=RegulatorDecision.NOTIFY)
-        ),
-        on_time=Count(
-            "pk",
-            filter=on_clock & notified & Q(regulator_notified_at__lte=F("regulator_deadline")),
-        ),
-        notified_late=Count(
-            "pk",
-            filter=on_clock & notified & Q(regulator_notified_at__gt=F("regulator_deadline")),
-        ),
-        missed=Count("pk", filter=missed),
-        missed_undecided=Count("pk", filter=missed & Q(decision_notify_regulator="")),
-        within_deadline=Count(
-            "pk", filter=on_clock & not_notified & Q(regulator_deadline__gte=clock)
-        ),
+        notifiable=Count("pk", filter=NOTIFIABLE),
+        on_time=Count("pk", filter=rules.on_time),
+        notified_late=Count("pk", filter=rules.notified_late),
+        missed=Count("pk", filter=rules.missed),
+        missed_undecided=Count("pk", filter=rules.missed & Q(decision_notify_regulator="")),
+        within_deadline=Count("pk", filter=rules.within_deadline),
     )
     counted = counts["on_time"] + counts["notified_late"] + counts["missed"]
     breaches = rows.filter(breach)
@@ -512,11 +567,19 @@ def recurring_causes(incidents: QuerySet[Incident], period: Period) -> list[Recu
 class NotifiableRow:
     reference: str
     unit: str
+    # What happened, as a sentence built from categories (reporting/sentences.py).
     summary: str
     status: str
     on_time: bool | None
     # In words: "Yes", "No: notified after its deadline", "Not yet due" …
     outcome: str = ""
+    severity: str = ""
+
+
+# How many rows of the notifiable list the figures keep: the PDF shows the first ones in its
+# body and the rest in its appendix, and says how many more there are (reporting/pdf.py).
+NOTIFIABLE_ROWS = 60
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
 
 
 def _outcome(
@@ -538,36 +601,72 @@ def _outcome(
     return False, "No: deadline passed, no decision or notification recorded"
 
 
-def notifiable_breaches(incidents: QuerySet[Incident], period: Period) -> list[NotifiableRow]:
-    """The period's notifiable breaches, and the breaches counted late with no decision recorded
-    (deadline passed, nothing recorded). The summary is made from categories, never free text,
-    so nothing identifies a person; restricted incidents are left out of the list."""
-    channels = dict(Incident.Channel.choices)
-    causes = dict(Incident.Cause.choices)
-    statuses = dict(Incident.Status.choices)
-    clock = period.clock_at
-    undecided_and_missed = Q(decision_notify_regulator="", regulator_deadline__lt=clock) & (
-        Q(regulator_notified_at__isnull=True) | Q(regulator_notified_at__gt=clock)
-    )
-    rows = (
+def _notifiable(incidents: QuerySet[Incident], period: Period) -> QuerySet[Incident]:
+    """The period's notifiable breaches, and the breaches counted late with no decision
+    recorded (deadline passed, nothing recorded); restricted incidents are left out."""
+    undecided_and_missed = Q(decision_notify_regulator="") & ClockRules.at(period.clock_at).missed
+    return (
         _in(incidents, period)
-        .filter(kind=Incident.Kind.BREACH, is_restricted=False)
+        .filter(BREACH, is_restricted=False)
         .filter(Q(decision_notify_regulator=RegulatorDecision.NOTIFY) | undecided_and_missed)
-        .order_by("reported_at", "pk")
+    )
+
+
+def notifiable_count(incidents: QuerySet[Incident], period: Period) -> int:
+    return _notifiable(incidents, period).order_by().count()
+
+
+def notifiable_breaches(
+    incidents: QuerySet[Incident], period: Period, *, limit: int | None = None
+) -> list[NotifiableRow]:
+    """The period's notifiable breaches (see :func:`_notifiable`), the ones that most need a
+    reader's eye first: late ones (notified after the deadline, or the deadline passed with
+    nothing recorded), then those not yet judged, then those on time; within each, the gravest
+    severity, then the most people affected, then the earliest reported. ``limit`` keeps the
+    first rows only (:func:`notifiable_count` says how many there are).
+
+    What happened is a sentence made from categories, never free text, so nothing identifies a
+    person (reporting/sentences.py).
+    """
+    statuses = dict(Incident.Status.choices)
+    severities = dict(Severity.choices)
+    clock = period.clock_at
+    rules = ClockRules.at(clock)
+    rows = (
+        _notifiable(incidents, period)
+        .annotate(
+            lateness=Case(When(rules.late, then=0), When(rules.on_time, then=2), default=1),
+            gravity=Case(
+                *(When(severity=s, then=n) for n, s in enumerate(SEVERITY_ORDER)),
+                default=len(SEVERITY_ORDER),
+            ),
+        )
+        .order_by(
+            "lateness", "gravity", F("individuals_affected").desc(nulls_last=True),
+            "reported_at", "pk",
+        )
         .values(
-            "reference", "business_unit__name", "channel", "cause_category", "status",
-            "individuals_affected", "regulator_notified_at", "regulator_deadline",
-            "decision_notify_regulator",
+            "pk", "reference", "business_unit__name", "channel", "cause_category", "status",
+            "severity", "individuals_affected", "individuals_affected_is_estimate",
+            "regulator_notified_at", "regulator_deadline", "decision_notify_regulator",
         )
     )  # fmt: skip
+    listed = list(rows if limit is None else rows[:limit])
+    if not listed:
+        return []
+    pks = [r["pk"] for r in listed]
+    categories: dict[int, list[str]] = {}
+    for incident_id, category in IncidentInformationCategory.objects.filter(
+        incident_id__in=pks
+    ).values_list("incident_id", "category"):
+        categories.setdefault(incident_id, []).append(category)
+    types: dict[int, list[str]] = {}
+    for incident_id, breach_type in IncidentBreachType.objects.filter(
+        incident_id__in=pks
+    ).values_list("incident_id", "breach_type"):
+        types.setdefault(incident_id, []).append(breach_type)
     result = []
-    for r in rows:
-        people = r["individuals_affected"]
-        summary = (
-            f"{channels[r['channel']]}; {causes.get(r['cause_category'], 'cause not recorded')}"
-        )
-        if people is not None:
-            summary += f"; {people} {'person' if people == 1 else 'people'}"
+    for r in listed:
         on_time, outcome = _outcome(
             r["regulator_notified_at"],
             r["regulator_deadline"],
@@ -576,15 +675,107 @@ def notifiable_breaches(incidents: QuerySet[Incident], period: Period) -> list[N
         )
         result.append(
             NotifiableRow(
-                r["reference"],
-                r["business_unit__name"],
-                summary,
-                statuses[r["status"]],
-                on_time,
-                outcome,
+                reference=r["reference"],
+                unit=r["business_unit__name"],
+                summary=what_happened(
+                    channel=r["channel"],
+                    cause=r["cause_category"],
+                    categories=categories.get(r["pk"], []),
+                    affected=r["individuals_affected"],
+                    estimate=r["individuals_affected_is_estimate"],
+                    breach_types=types.get(r["pk"], []),
+                ),
+                status=statuses[r["status"]],
+                on_time=on_time,
+                outcome=outcome,
+                severity=severities.get(r["severity"], "Not assessed"),
             )
         )
     return result
+
+
+@dataclass
+class Average:
+    """The quarters before the period, averaged: up to four (fewer when the register holds
+    nothing earlier), the same days of each for a period to date. Counts are the mean per
+    quarter; the on-time share is pooled (on time ÷ counted, over those quarters)."""
+
+    quarters: list[str] = field(default_factory=list)
+    label: str = ""
+    breaches: float | None = None
+    near_misses: float | None = None
+    notifiable: float | None = None
+    notified_on_time_pct: float | None = None
+
+
+AVERAGE_QUARTERS = 4
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four"}
+
+
+def _average_aggregates(period: Period) -> dict[str, Any]:
+    aggregates: dict[str, Any] = {"avg_first": Min("reported_at")}
+    for n in range(AVERAGE_QUARTERS):
+        p = period.back(n + 1)
+        rules = ClockRules.at(p.clock_at)
+        inside = Q(reported_at__gte=p.start, reported_at__lt=p.end)
+        aggregates |= {
+            f"avg_b{n}": Count("pk", filter=inside & BREACH),
+            f"avg_n{n}": Count("pk", filter=inside & Q(kind=Incident.Kind.NEAR_MISS)),
+            f"avg_x{n}": Count("pk", filter=inside & NOTIFIABLE),
+            f"avg_t{n}": Count("pk", filter=inside & rules.on_time),
+            f"avg_l{n}": Count("pk", filter=inside & rules.late),
+        }
+    return aggregates
+
+
+def _average_from(row: dict[str, Any], period: Period) -> Average:
+    """The average of up to four quarters before ``period`` (``n`` quarters back is key n-1).
+
+    A quarter is in the average when the register held something by its end (the first
+    incident reported before it ended): quarters before the register began are not zeros.
+    """
+    first = row["avg_first"]
+    kept = [
+        n
+        for n in range(AVERAGE_QUARTERS - 1, -1, -1)  # oldest first
+        if first is not None and first < period.back(n + 1).end
+    ]
+    if not kept:
+        return Average()
+
+    def mean(key: str) -> float:
+        return round(sum(row[f"avg_{key}{n}"] for n in kept) / len(kept), 1)
+
+    on_time = sum(row[f"avg_t{n}"] for n in kept)
+    counted = on_time + sum(row[f"avg_l{n}"] for n in kept)
+    count = len(kept)
+    days = "the same days of " if period.to_date else ""
+    if count == AVERAGE_QUARTERS and not period.to_date:
+        label = "the four-quarter average"
+    elif count == 1:
+        label = f"{days}the one quarter before"
+    else:
+        label = f"the average of {days}the {_NUMBERS[count]} quarters before"
+    return Average(
+        quarters=[period.back(n + 1).quarter.label for n in kept],
+        label=label,
+        breaches=mean("b"),
+        near_misses=mean("n"),
+        notifiable=mean("x"),
+        notified_on_time_pct=round(100 * on_time / counted, 1) if counted else None,
+    )
+
+
+def trend_and_average(
+    incidents: QuerySet[Incident], period: Period
+) -> tuple[list[KindCounts], Average]:
+    """The eight-quarter trend and the average of the quarters before, in one aggregate query
+    (one pass over the incidents instead of two)."""
+    quarters = period.quarter.last(8)
+    row = incidents.order_by().aggregate(
+        **_kind_aggregates(quarters), **_average_aggregates(period)
+    )
+    return _kind_rows(row, quarters), _average_from(row, period)
 
 
 @dataclass
@@ -598,8 +789,13 @@ class QuarterFigures:
     causes: list[tuple[str, int]] = field(default_factory=list)
     breach_types: list[tuple[str, int]] = field(default_factory=list)
     recurring: list[Recurring] = field(default_factory=list)
+    # The first NOTIFIABLE_ROWS of the list, in the order it is read (late ones first), and
+    # how many there are in all.
     notifiable: list[NotifiableRow] = field(default_factory=list)
+    notifiable_total: int = 0
     actions: ActionFigures | None = None
+    # Up to four quarters before, averaged (the summary says rises and falls against it too).
+    average: Average = field(default_factory=Average)
     # "2026 Q3", or "2026 Q4 to date" for the quarter in progress, and its days ("1 Oct – 2 Dec").
     label: str = ""
     dates: str = ""
@@ -608,6 +804,8 @@ class QuarterFigures:
     # What the previous figures are: short, beside each figure, and in a sentence.
     compared_label: str = ""
     compared_note: str = ""
+    # The comparison as it reads inside a sentence: "2026 Q2", "the same 63 days of 2026 Q3".
+    compared_phrase: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, to store with a report job so a report can be reproduced exactly."""
@@ -630,20 +828,30 @@ def _compared(period: Period, comparison: Period) -> tuple[str, str]:
 
 
 def quarter_figures(
-    incidents: QuerySet[Incident], quarter: Quarter, *, scope: str, now: datetime | None = None
+    incidents: QuerySet[Incident],
+    quarter: Quarter,
+    *,
+    scope: str,
+    now: datetime | None = None,
+    notifiable_rows: int = NOTIFIABLE_ROWS,
 ) -> QuarterFigures:
     """Every figure of SPEC §6 for ``quarter``, from the caller's scoped queryset: the whole
     quarter once it has ended, else the quarter to date (``now`` is the moment they are made).
-    Raises ``ValueError`` for a quarter that has not started."""
+    Raises ``ValueError`` for a quarter that has not started.
+
+    ``notifiable_rows`` is how many rows of the notifiable list to keep; the dashboard, which
+    does not show the list, asks for none (and then ``notifiable_total`` is not counted).
+    """
     period = Period.of(quarter, now or timezone.now())
     comparison = period.comparison()
+    counts, averaged = trend_and_average(incidents, period)
     trend = [
         {
             "quarter": period.label if t.quarter == quarter else t.quarter.label,
             "breaches": t.breaches,
             "near_misses": t.near_misses,
         }
-        for t in kind_counts(incidents, quarter.last(8))
+        for t in counts
     ]
     compared_label, compared_note = _compared(period, comparison)
     return QuarterFigures(
@@ -656,12 +864,21 @@ def quarter_figures(
         causes=by_cause(incidents, period),
         breach_types=by_breach_type(incidents, period),
         recurring=recurring_causes(incidents, period),
-        notifiable=notifiable_breaches(incidents, period),
+        notifiable=(
+            notifiable_breaches(incidents, period, limit=notifiable_rows) if notifiable_rows else []
+        ),
+        notifiable_total=notifiable_count(incidents, period) if notifiable_rows else 0,
         actions=action_figures(incidents, period),
+        average=averaged,
         label=period.label,
         dates=period.dates,
         to_date=period.to_date,
         days=period.days,
         compared_label=compared_label,
         compared_note=compared_note,
+        compared_phrase=(
+            f"the same {_plural(comparison.days, 'day', 'days')} of {comparison.quarter.label}"
+            if period.to_date
+            else comparison.quarter.label
+        ),
     )

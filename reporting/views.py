@@ -25,6 +25,7 @@ from reporting.figures import quarter_figures
 from reporting.forms import DashboardQuarterForm, ReportRequestForm
 from reporting.jobs import report_request
 from reporting.models import QuarterlyReport
+from reporting.summary import key_messages
 
 
 @login_required
@@ -44,10 +45,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
     quarter = form.cleaned_data["quarter"] if form.is_bound else form.default()
-    figures = quarter_figures(incidents, quarter, scope=scope)
+    # The dashboard does not list notifiable breaches (executives read figures only).
+    figures = quarter_figures(incidents, quarter, scope=scope, notifiable_rows=0)
     context.update(
         {
             "figures": figures,
+            # The same Summary as page 2 of the quarterly report.
+            "summary": key_messages(figures),
             # SVG strings already marked safe: reporting.charts escapes every text it draws.
             "charts": dashboard_charts(figures),
             "compact_charts": dashboard_charts(figures, compact=True),

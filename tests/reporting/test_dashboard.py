@@ -186,3 +186,26 @@ def test_targets_missed_are_flagged_in_words_on_the_dashboard_and_in_the_pdf(
     assert "33.3%" in pdf and "Below target (100 %): 2 of 3 breaches were notified late" in pdf
     assert "Not counted yet: 1 breach is still within its deadline." in pdf
     assert "Above target (at most 72 hours)" in pdf
+
+
+def test_the_dashboard_shows_the_reports_summary(world: World) -> None:
+    """The same key messages as page 2 of the quarterly report, from the same function, near
+    the top of the page (issue 14)."""
+    from reporting.summary import key_messages
+
+    client = Client()
+    client.force_login(world.executive)
+    response = client.get("/reports/dashboard/", {"quarter": this_quarter().code})
+    messages = response.context["summary"]
+    assert messages == key_messages(response.context["figures"])
+    page = text(response)
+    assert messages and all(m.text in page for m in messages)
+    # Near the top: after the heading and the picker, before the figures.
+    assert page.index("Summary") < page.index(messages[0].text) < page.index("Median hours")
+    # The world's three breaches were all reported this quarter: nothing before to compare with.
+    assert messages[0].topic == "Breaches" and messages[0].kind == "no_previous"
+    assert messages[0].text.startswith("Breaches: 3 in ")
+    # Flagged messages say so in words, not by colour alone.
+    flagged = [m for m in messages if m.flagged]
+    for m in flagged:
+        assert f"{m.topic} — Needs attention. {m.text}" in page

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from breaches.models import Action, Incident, IncidentBreachType
+from breaches.models import Action, Incident, IncidentBreachType, IncidentInformationCategory
 from reporting.figures import Quarter, quarter_figures
 from tests.conftest import World
 from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
@@ -144,8 +144,21 @@ def test_units_causes_types_recurring_and_the_notifiable_list(data: dict[str, ob
         ("North", "Human error: wrong recipient", 3)
     ]
     listed = [(n.unit, n.on_time) for n in f.notifiable]
-    assert listed == [("North", True), ("North", False)]  # the restricted one is not listed
-    assert all("Incident" not in n.summary and "Letter" not in n.summary for n in f.notifiable)
+    # The restricted one is not listed. The list is read late ones first (issue 14: the body of
+    # the report shows its top rows), so b2 (late) now comes before b1 (on time); it used to be
+    # in the order reported.
+    assert listed == [("North", False), ("North", True)]
+    assert f.notifiable_total == 2
+    # What happened is a sentence from the categories (post, wrong recipient, nothing else
+    # recorded), never the reporter's own words ("Letter 1 posted to the wrong address"). The
+    # check used to be that no row said "Letter"; the sentence now rightly says it, so the
+    # check is against the incidents' own summaries.
+    own_words = set(Incident.objects.values_list("summary", flat=True))
+    assert not any(words in n.summary for n in f.notifiable for words in own_words)
+    assert [n.summary for n in f.notifiable] == [
+        "Letter posted to the wrong recipient: personal information of an unrecorded number "
+        "of people."
+    ] * 2
     assert f.actions is not None
     # As at the quarter's end (1 Oct 00:00 in Auckland), "Lock cabinet" due 1 Sep is 30 days over.
     actions = f.actions
@@ -193,3 +206,101 @@ def test_scoping_officers_count_what_they_see(world: World) -> None:
         ).current.breaches
         == 0
     )
+
+
+# --- issue 14: the four-quarter average and the order of the notifiable list ---------------
+
+
+def test_the_average_of_the_quarters_before(data: dict[str, object]) -> None:
+    """The data set starts in 2026 Q2: for 2026 Q3 the average is that one quarter alone;
+    quarters before the register began are not counted as zeros."""
+    f = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency", now=NOW)
+    a = f.average
+    assert (a.quarters, a.label) == (["2026 Q2"], "the one quarter before")
+    assert (a.breaches, a.near_misses, a.notifiable, a.notified_on_time_pct) == (1, 2, 0, None)
+    assert f.compared_phrase == "2026 Q2"
+    # 2026 Q4 (complete, read in January): Q2 and Q3 averaged; 2026 Q1 and 2025 Q4 left out.
+    q4 = quarter_figures(Incident.objects.all(), Quarter(2026, 4), scope="agency",
+                         now=at(2027, 1, 5))  # fmt: skip
+    a = q4.average
+    assert (
+        a.quarters == ["2026 Q2", "2026 Q3"] and a.label == "the average of the two quarters before"
+    )
+    # Breaches: Q2 1, Q3 4 → 2.5; near misses 2 and 1 → 1.5; notifiable 0 and 3 → 1.5.
+    assert (a.breaches, a.near_misses, a.notifiable) == (2.5, 1.5, 1.5)
+    # On time, pooled: Q3's b1 on time, b2 late, the restricted one missed; Q2 none → 1 of 3.
+    assert a.notified_on_time_pct == pytest.approx(33.3)
+    # Nothing before the register's first quarter: no average, and the Summary says so.
+    q2 = quarter_figures(Incident.objects.all(), Quarter(2026, 2), scope="agency", now=NOW)
+    assert q2.average.quarters == [] and q2.average.breaches is None
+
+
+def test_four_quarters_and_the_same_days_for_a_quarter_to_date(db: None) -> None:
+    unit = BusinessUnitFactory(name="Only", code="only")
+    staff = UserFactory(business_unit=unit)
+    # One breach on 10 Jan, 10 Apr, 10 Jul (and another on 20 Sep) 2026, and 10 Oct 2025.
+    for reported in [at(2025, 10, 10), at(2026, 1, 10), at(2026, 4, 10), at(2026, 7, 10),
+                     at(2026, 9, 20)]:  # fmt: skip
+        IncidentFactory(reporter=staff, business_unit=unit, reported_at=reported,
+                        aware_at=reported - timedelta(hours=1))  # fmt: skip
+    IncidentFactory(reporter=staff, business_unit=unit, reported_at=at(2025, 8, 1),
+                    kind=Incident.Kind.NEAR_MISS, aware_at=at(2025, 8, 1))  # fmt: skip
+    # 2026 Q4 to date on 2 December: the first 63 days of each of the four quarters before.
+    f = quarter_figures(Incident.objects.all(), Quarter(2026, 4), scope="agency",
+                        now=at(2026, 12, 2))  # fmt: skip
+    a = f.average
+    assert a.quarters == ["2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3"]
+    assert a.label == "the average of the same days of the four quarters before"
+    assert (a.breaches, a.near_misses) == (1, 0)  # 20 September is after the same days of Q3
+    assert f.compared_phrase == "the same 63 days of 2026 Q3"
+    # The whole of 2026 Q3, once it is over: the four quarters before it, 2025 Q3's near miss too.
+    whole = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency", now=NOW)
+    assert whole.average.label == "the four-quarter average"
+    # 3 breaches and 1 near miss over four quarters: 0.75 and 0.25, kept to one decimal.
+    assert (whole.average.breaches, whole.average.near_misses) == (0.8, 0.2)
+
+
+def test_the_notifiable_list_is_read_late_first_then_gravest_then_most_people(db: None) -> None:
+    unit = BusinessUnitFactory(name="Only", code="only")
+    staff = UserFactory(business_unit=unit)
+
+    def breach(name: str, severity: str, people: int | None, notified_hours: int | None,
+               day: int = 10) -> Incident:  # fmt: skip
+        aware = at(2026, 8, day)
+        incident = IncidentFactory(
+            reporter=staff, business_unit=unit, reported_at=aware, aware_at=aware,
+            summary=name, severity=severity, individuals_affected=people,
+            decision_notify_regulator="yes", regulator_deadline=aware + timedelta(hours=72),
+            regulator_notified_at=(
+                aware + timedelta(hours=notified_hours) if notified_hours is not None else None
+            ),
+            channel=Incident.Channel.EMAIL, cause_category=Incident.Cause.WRONG_RECIPIENT,
+        )  # fmt: skip
+        return incident
+
+    on_time_critical = breach("on time, critical", "critical", 500, 10, day=1)
+    late_low = breach("late, low", "low", 900, 100, day=2)
+    late_critical_3 = breach("late, critical, 3", "critical", 3, None, day=3)
+    late_critical_40 = breach("late, critical, 40", "critical", 40, 100, day=4)
+    late_critical_unknown = breach("late, critical, ?", "critical", None, 100, day=5)
+    due = breach("not yet due", "high", 1, None, day=30)  # deadline 2 Sep, read 1 Sep
+    IncidentInformationCategory.objects.create(incident=late_critical_40, category="contact")
+    IncidentInformationCategory.objects.create(incident=late_critical_40, category="health")
+    f = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency",
+                        now=at(2026, 9, 1))  # fmt: skip
+    expected = [late_critical_40, late_critical_3, late_critical_unknown, late_low, due,
+                on_time_critical]  # fmt: skip
+    assert [n.reference for n in f.notifiable] == [i.reference for i in expected]
+    assert f.notifiable[0].summary == (
+        "Email sent to the wrong recipient: health information and contact details of 40 people."
+    )
+    assert [n.severity for n in f.notifiable[:2]] == ["Critical", "Critical"]
+    # Only the first rows are kept, and the total says how many there are.
+    few = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency",
+                          now=at(2026, 9, 1), notifiable_rows=2)  # fmt: skip
+    assert [n.reference for n in few.notifiable] == [i.reference for i in expected[:2]]
+    assert few.notifiable_total == 6
+    # The dashboard asks for none.
+    none = quarter_figures(Incident.objects.all(), Quarter(2026, 3), scope="agency",
+                           now=at(2026, 9, 1), notifiable_rows=0)  # fmt: skip
+    assert none.notifiable == [] and none.notifiable_total == 0

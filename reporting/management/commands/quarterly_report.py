@@ -1,9 +1,12 @@
-"""``python manage.py quarterly_report 2026Q3``: make the report now and print the PDF's path."""
+"""``python manage.py quarterly_report 2026Q3``: make the report now and print where the PDF is
+(its path on disk, or its object in the bucket)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting import jobs
@@ -29,4 +32,7 @@ class Command(BaseCommand):
             jobs.fail(report.pk, exc)
             raise CommandError(f"the report failed: {exc}") from exc
         report.refresh_from_db()
-        self.stdout.write(report.file.path)
+        if isinstance(report.file.storage, FileSystemStorage):
+            self.stdout.write(report.file.path)
+        else:  # object storage: the object's name in the bucket (it has no local path)
+            self.stdout.write(f"s3://{settings.OBJECT_STORAGE_BUCKET}/{report.file.name}")
