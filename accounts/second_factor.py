@@ -224,22 +224,23 @@ class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
         return cleaned
 
 
-class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):
+class _CheckedPasskeyAnswer:
+    """For the forms that check a passkey's answer: a malformed one is a field error."""
+
     def clean_credential(self) -> Any:
-        _passkey_answer(self)
+        _passkey_answer(self)  # type: ignore[arg-type]
         try:
-            return super().clean_credential()
+            return super().clean_credential()  # type: ignore[misc]
         except (TypeError, ValueError, KeyError, AttributeError):
             raise forms.ValidationError(PASSKEY_NOT_UNDERSTOOD) from None
 
 
-class ReauthenticateWebAuthnForm(webauthn_forms.ReauthenticateWebAuthnForm):
-    def clean_credential(self) -> Any:
-        _passkey_answer(self)
-        try:
-            return super().clean_credential()
-        except (TypeError, ValueError, KeyError, AttributeError):
-            raise forms.ValidationError(PASSKEY_NOT_UNDERSTOOD) from None
+class AuthenticateWebAuthnForm(_CheckedPasskeyAnswer, webauthn_forms.AuthenticateWebAuthnForm):
+    pass
+
+
+class ReauthenticateWebAuthnForm(_CheckedPasskeyAnswer, webauthn_forms.ReauthenticateWebAuthnForm):
+    pass
 
 
 class SecondFactorMiddleware:
