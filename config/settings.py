@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "accounts",
     "breaches",
     "reporting",
+    # The demo and benchmark data (`manage.py load_demo`): above every app it fills.
+    "bench",
 ]
 
 MIDDLEWARE = [
