@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint venv venv-dev clean
+.PHONY: run test bench lint venv venv-dev clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -32,6 +32,11 @@ run: venv
 ## make test: throwaway PostgreSQL + Redis, lint, the whole suite
 test:
 	bash scripts/test.sh $(PYTEST_ARGS)
+
+## make bench: 100,000 incidents in a throwaway PostgreSQL, production settings under gunicorn,
+## p50/p95 of every page and API endpoint against SPEC §8's budgets (docs/performance.md)
+bench:
+	bash scripts/bench.sh
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .

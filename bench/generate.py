@@ -27,6 +27,8 @@ from bench.scenarios import BREACHES, NEAR_MISSES, NOTICED, Scenario
 from bench.story import Cast, Plan, facts_for, play
 from breaches.models import (
     AffectedIndividual,
+    Assessment,
+    Decision,
     Incident,
     IncidentBreachType,
     IncidentInformationCategory,
@@ -258,12 +260,17 @@ def generate(
             result.by_kind[kind] += 1
         # References in the order the reports came in.
         drawn.sort(key=lambda d: d[0].reported_at)
+        triaged: list[Triaged] = []
         for incident, plan, _extra in drawn:
             year = timezone.localtime(incident.reported_at).year
             year_counts[year] += 1
             incident.reference = f"PBR-{year}-{year_counts[year]:05d}"
             if not with_history:
                 _final_state(incident, plan, now)
+        if not with_history:
+            # Triaged before the rows are written, so each is inserted once in its final state
+            # (no UPDATE of 100,000 rows afterwards).
+            triaged = _triage([d[0] for d in drawn], [d[1] for d in drawn], users, now, rng)
         with transaction.atomic():
             created = Incident.objects.bulk_create([d[0] for d in drawn], batch_size=batch_size)
             # Created and last updated when reported, not when the demo was loaded.
@@ -277,7 +284,7 @@ def generate(
             if with_history:
                 _create_history(created)
             else:
-                _create_triage(created, plans, users, now, rng)
+                _create_triage(triaged)
         stories += zip(created, plans, strict=True)
         result.incidents += len(created)
 
@@ -434,27 +441,33 @@ def _create_history(created: list[Incident]) -> None:
     )
 
 
-def _create_triage(
-    created: list[Incident],
+@dataclass
+class Triaged:
+    """Benchmark volume: an incident's assessment (not yet saved) and when it was decided."""
+
+    assessment: Assessment
+    decided_at: datetime | None  # None: assessed, not yet decided
+
+
+def _triage(
+    incidents: list[Incident],
     plans: list[Plan],
     users: dict[str, User],
     now: datetime,
     rng: random.Random,
-) -> None:
-    """Benchmark volume: assessments and decisions for incidents past "reported", in bulk.
+) -> list[Triaged]:
+    """Benchmark volume: the assessment and decision of each incident past "reported", set on
+    the (unsaved) incident and returned for :func:`_create_triage` to write once it has its id.
 
     The engine decides from the scenario's facts (``facts_for``, as the demo's story does);
     later-stage notifiable breaches were notified (most on time, some late).
     """
-    from breaches.models import Assessment, Decision
     from breaches.triage.engine import parse_facts
     from breaches.triage.services import run_engine
 
     cast = Cast(users)
-    assessments: list[Assessment] = []
-    decided: list[tuple[Incident, Assessment]] = []
-    changed: list[Incident] = []
-    for incident, plan in zip(created, plans, strict=True):
+    triaged: list[Triaged] = []
+    for incident, plan in zip(incidents, plans, strict=True):
         if incident.status == Incident.Status.REPORTED:
             continue
         assessed_at = min(incident.reported_at + timedelta(hours=rng.uniform(1, 20)), now)
@@ -473,12 +486,12 @@ def _create_triage(
             created_by=cast.handler(incident),
             created_at=assessed_at,
         )
-        assessments.append(assessment)
         incident.severity = result.severity
         incident.regulator_deadline = result.regulator_deadline
         incident.jurisdiction = result.jurisdiction
+        decided_at = None
         if incident.status not in {Incident.Status.TRIAGE, Incident.Status.ASSESSED}:
-            decided.append((incident, assessment))
+            decided_at = min(assessed_at + timedelta(hours=2), now)
             notify = "yes" if result.notify_regulator == "yes" else "no"
             incident.decision_notify_regulator = notify
             if notify == "yes" and incident.kind == Incident.Kind.BREACH:
@@ -487,34 +500,34 @@ def _create_triage(
                 incident.regulator_notified_at = min(
                     incident.aware_at + timedelta(hours=hours), now
                 )
-        changed.append(incident)
-    Assessment.objects.bulk_create(assessments)
-    Decision.objects.bulk_create(
-        [
+        triaged.append(Triaged(assessment, decided_at))
+    return triaged
+
+
+def _create_triage(triaged: list[Triaged]) -> None:
+    """Benchmark volume: write the assessments and decisions :func:`_triage` made, in bulk (the
+    incidents now have their ids)."""
+    decisions: list[Decision] = []
+    for t in triaged:
+        assessment, incident = t.assessment, t.assessment.incident
+        # The incident was saved after the assessment was made: take its id now.
+        assessment.incident_id = incident.pk
+        if t.decided_at is None:
+            continue
+        decision = incident.decision_notify_regulator
+        decisions.append(
             Decision(
                 incident=incident,
                 assessment=assessment,
-                notify_regulator=incident.decision_notify_regulator,
-                notify_individuals=incident.decision_notify_regulator,
+                notify_regulator=decision,
+                notify_individuals=decision,
                 rationale=""
-                if assessment.notify_regulator == incident.decision_notify_regulator
+                if assessment.notify_regulator == decision
                 else "Weighed the recipient and the containment: decided as recorded.",
-                differs_from_recommendation=assessment.notify_regulator
-                != incident.decision_notify_regulator,
+                differs_from_recommendation=assessment.notify_regulator != decision,
                 decided_by=assessment.created_by,
-                decided_at=min(assessment.created_at + timedelta(hours=2), now),
+                decided_at=t.decided_at,
             )
-            for incident, assessment in decided
-        ]
-    )
-    Incident.objects.bulk_update(
-        changed,
-        [
-            "severity",
-            "regulator_deadline",
-            "jurisdiction",
-            "decision_notify_regulator",
-            "regulator_notified_at",
-        ],
-        batch_size=1000,
-    )
+        )
+    Assessment.objects.bulk_create([t.assessment for t in triaged], batch_size=1000)
+    Decision.objects.bulk_create(decisions, batch_size=1000)
