@@ -13,28 +13,12 @@ WORKERS=${BENCH_WORKERS:-2}
 export BENCH_PASSWORD=${BENCH_PASSWORD:-bench-password-2026}
 CACHE_DIR="$ROOT/var/bench"
 
-say() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=scripts/throwaway.sh
+. scripts/throwaway.sh
 
 # --- 1. Debian packages (as make test, without the browser and Node.js) ----------------------
-pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
-missing=()
-[ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/initdb" ] || missing+=(postgresql)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-# WeasyPrint renders the quarterly report with Pango; python-magic needs libmagic.
-ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
-ldconfig -p 2>/dev/null | grep -q 'libmagic.so.1' || missing+=(libmagic1)
-ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
-[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "make bench needs these Debian packages: ${missing[*]}" >&2
-    echo "Install them as root: apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  say "Installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck disable=SC2046  # one word per package
+install_packages "make bench" $(missing_server_packages)
 
 # --- 2. Python packages (the dev extras bring pypdf, which counts the report's pages) ---------
 case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
@@ -44,43 +28,26 @@ PY="$VENV/bin/python"
 # --- 3. Throwaway PostgreSQL and Redis ----------------------------------------------------------
 TMP=$(mktemp -d /tmp/pbr-bench.XXXXXX)
 chmod 755 "$TMP"
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-PGBIN=$(pg_bindir)
 PGPORT=$(free_port)
 REDISPORT=$(free_port)
 while [ "$REDISPORT" = "$PGPORT" ]; do REDISPORT=$(free_port); done
 APPPORT=$(free_port)
 while [ "$APPPORT" = "$PGPORT" ] || [ "$APPPORT" = "$REDISPORT" ]; do APPPORT=$(free_port); done
 
-# PostgreSQL refuses to run as root: run it as an unprivileged user.
-as_pg() { "$@"; }
-if [ "$(id -u)" -eq 0 ]; then
-  PGUSER_OS=pbrtest
-  id "$PGUSER_OS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PGUSER_OS"
-  as_pg() { runuser -u "$PGUSER_OS" -- "$@"; }
-fi
-mkdir -p "$TMP/pg" "$TMP/sock"
-[ "$(id -u)" -eq 0 ] && chown -R "$PGUSER_OS" "$TMP/pg" "$TMP/sock"
-
 cleanup() {
   set +e
   [ -f "$TMP/gunicorn.pid" ] && kill "$(cat "$TMP/gunicorn.pid")" 2>/dev/null && sleep 1
-  [ -f "$TMP/pg/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$TMP/pg" -m fast stop >/dev/null 2>&1
-  [ -f "$TMP/redis.pid" ] && kill "$(cat "$TMP/redis.pid")" 2>/dev/null
+  stop_postgres fast
+  stop_redis
   rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
 say "Starting PostgreSQL on 127.0.0.1:$PGPORT and Redis on 127.0.0.1:$REDISPORT"
-as_pg "$PGBIN/initdb" -D "$TMP/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # Durable, as in production (fsync, synchronous commit and full-page writes on); only the
 # loading sessions below turn synchronous commit off for themselves (PGOPTIONS).
-as_pg "$PGBIN/pg_ctl" -D "$TMP/pg" -l "$TMP/sock/postgres.log" -w -t 60 start \
-  -o "-p $PGPORT -k $TMP/sock -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=100" >/dev/null
-"$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres pbr
-redis-server --port "$REDISPORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-  --pidfile "$TMP/redis.pid" --logfile "$TMP/redis.log" --dir "$TMP"
-for _ in $(seq 50); do redis-cli -p "$REDISPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_postgres "$PGPORT" "-c shared_buffers=256MB -c max_connections=100"
+start_redis "$REDISPORT"
 
 # Production settings (config/settings.py), on plain HTTP on loopback: no redirect to HTTPS.
 # The second factor is off: the bench signs in with a password (docs/performance.md).
