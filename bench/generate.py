@@ -271,6 +271,8 @@ def generate(
             # Triaged before the rows are written, so each is inserted once in its final state
             # (no UPDATE of 100,000 rows afterwards).
             triaged = _triage([d[0] for d in drawn], [d[1] for d in drawn], users, now, rng)
+        for incident, _plan, _extra in drawn:
+            incident.unit_name = incident.business_unit.name  # as Incident.save() would
         with transaction.atomic():
             created = Incident.objects.bulk_create([d[0] for d in drawn], batch_size=batch_size)
             # Created and last updated when reported, not when the demo was loaded.
@@ -426,7 +428,9 @@ def _create_children(
 def _create_history(created: list[Incident]) -> None:
     """The first history row of each incident: reported, by its reporter, when it was."""
     historical = Incident.history.model
-    fields = [f.attname for f in Incident._meta.concrete_fields]
+    # The history's own columns (it leaves out what follows from the others: the sort ranks).
+    kept = {f.attname for f in historical._meta.concrete_fields}
+    fields = [f.attname for f in Incident._meta.concrete_fields if f.attname in kept]
     historical.objects.bulk_create(
         [
             historical(

@@ -143,6 +143,14 @@ def _historical_incident() -> Any:
     return Incident.history.model
 
 
+@cache
+def _historical_fields() -> list[str]:
+    """The incident's columns its history keeps (not those that follow from the others: the
+    sort ranks, the unit's name)."""
+    kept = {f.attname for f in _historical_incident()._meta.concrete_fields}
+    return [f.attname for f in Incident._meta.concrete_fields if f.attname in kept]
+
+
 def _day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
@@ -202,7 +210,7 @@ class IncidentStory:
         Incident.objects.filter(pk=row.pk).update(**changes)
         self.tally.history.append(
             _historical_incident()(
-                **{f.attname: getattr(row, f.attname) for f in Incident._meta.concrete_fields},
+                **{name: getattr(row, name) for name in _historical_fields()},
                 history_date=changes["updated_at"],
                 history_type="~",
                 history_user_id=actor.pk,

@@ -37,8 +37,7 @@ def handles(user: User, incident: Incident) -> bool:
         return False
     if incident.is_restricted:
         return incident.restricted_to.filter(pk=user.pk).exists()
-    path = incident.business_unit.path
-    return any(path.startswith(prefix) for prefix in user.assigned_paths())
+    return incident.business_unit_id in user.covered_unit_ids()
 
 
 def can_write_internal(user: User, incident: Incident) -> bool:

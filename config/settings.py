@@ -135,6 +135,9 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
     )
 }
+# The register's covering index (``incident_reported_scope``) is PostgreSQL's; SQLite has no
+# INCLUDE and simply does without it (docs/performance.md), which Django would warn about.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and in-process tasks share the file;
     # IMMEDIATE transactions take the write lock up front, so two reports at once queue
@@ -449,7 +452,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "breaches.pagination.DeferredPageNumberPagination",
     "PAGE_SIZE": 50,
     # Throttling: per person when signed in, per address otherwise (the proxy-aware address).
     "DEFAULT_THROTTLE_CLASSES": [

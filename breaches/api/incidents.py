@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -223,11 +223,10 @@ class IncidentViewSet(
 
     def get_queryset(self) -> QuerySet[Incident]:
         user = self.request.user
-        handled = Incident.objects.handled_by(user).filter(pk=OuterRef("pk"))
         queryset = (
             Incident.objects.visible_to(user)
             .with_list_columns()
-            .annotate(is_handled=Exists(handled))
+            .with_handled(user)
             .order_by("-reported_at", "-id")
         )
         if self.action in {"retrieve", "partial_update"}:

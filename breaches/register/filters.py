@@ -18,7 +18,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import BusinessUnit
@@ -31,6 +31,7 @@ from breaches.models import (
     Severity,
 )
 from breaches.models.incident import reference_order
+from breaches.register.search import search
 
 DATE = forms.DateInput(attrs={"type": "date"})
 ANY = "Any"
@@ -46,14 +47,17 @@ ORDERING = (
     ("status_rank", "status"),
     ("kind", "kind"),
     ("severity_rank", "severity"),
-    ("business_unit__name", "unit"),
+    ("unit_name", "unit"),
     ("updated_at", "updated"),
 )
 
 
 class Ordering(django_filters.OrderingFilter):
-    """The register's sort: ``reference`` by number, year first (``reference_order``), since as
-    text PBR-2026-100000 sorts before PBR-2026-99999; every other key as django-filter does."""
+    """The register's sort. Every sort ends with the newest-first keys, in the sort's own
+    direction (least severe and oldest first; most severe and newest first), so a page is
+    always the same rows, and each sort reads its first rows from one index (the
+    ``incident_*_sort`` indexes). ``reference`` sorts by number, year first
+    (``reference_order``): as text PBR-2026-100000 sorts before PBR-2026-99999."""
 
     def filter(self, qs: QuerySet[Incident], value: list[str] | None) -> QuerySet[Incident]:
         if not value:
@@ -63,10 +67,17 @@ class Ordering(django_filters.OrderingFilter):
             if not param:
                 continue
             field = self.get_ordering_value(param)
-            if field.lstrip("-") == "reference":
-                ordering.extend(reference_order(descending=field.startswith("-")))
-            else:
-                ordering.append(field)
+            descending = field.startswith("-")
+            name = field.lstrip("-")
+            if name == "reference":
+                ordering.extend(reference_order(descending=descending))
+                continue
+            ordering.append(field)
+            if name == "unit_name":
+                ordering.append(f"{'-' if descending else ''}business_unit_id")
+            ordering.extend(
+                f"{'-' if descending else ''}{key}" for key in ("reported_at", "id") if key != name
+            )
         return qs.order_by(*ordering)
 
 
@@ -147,10 +158,7 @@ class IncidentFilter(django_filters.FilterSet):
                   "reported_before", "deadline", "restricted", "overdue_actions"]  # fmt: skip
 
     def search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
-        value = value.strip()[:100]
-        if not value:
-            return queryset
-        return queryset.filter(Q(reference__icontains=value) | Q(summary__icontains=value))
+        return search(queryset, value)
 
     def in_unit(
         self, queryset: QuerySet[Incident], name: str, unit: BusinessUnit
