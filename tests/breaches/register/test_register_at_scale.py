@@ -256,3 +256,69 @@ def test_officer_home_lists_running_clocks_soonest_first(world: World) -> None:
     deadlines = [i.reference for i in client.get("/incidents/home/").context["deadlines"]]
     assert deadlines[:2] == [soon.reference, later.reference]
     assert closed.reference not in deadlines
+
+
+# --- an officer's count, as the sum of its parts ------------------------------------------------
+
+
+def test_an_officers_count_is_the_sum_of_its_parts_and_never_more(world: World) -> None:
+    """Their units' incidents, their own reports elsewhere, restricted ones naming them (and
+    not restricted ones that do not): counted by parts, always what listing the rows gives."""
+    outside = IncidentFactory(reporter=world.officer_a, business_unit=world.site_b1)
+    named_elsewhere = IncidentFactory(
+        reporter=world.reporter2, business_unit=world.site_b2, is_restricted=True,
+        restricted_to=[world.officer_a],
+    )  # fmt: skip
+    hidden_in_unit = IncidentFactory(
+        reporter=world.reporter, business_unit=world.site_a1, is_restricted=True,
+        restricted_to=[world.named],
+    )  # fmt: skip
+    IncidentFactory(reporter=world.reporter2, business_unit=world.site_b1, status="closed")
+    for user in [world.officer_a, world.officer_b, world.cpo, world.reporter, world.named]:
+        visible = Incident.objects.visible_to(user)
+        for narrowed in [
+            visible,
+            visible.filter(status="closed"),
+            visible.filter(is_restricted=True),
+            visible.exclude(business_unit=world.site_a1),
+            visible.with_list_columns().order_by("-reported_at"),
+            visible.handled_by(user),
+            visible.none(),
+        ]:
+            assert narrowed.count() == len(list(narrowed)), (user, narrowed.query)
+    mine = set(Incident.objects.visible_to(world.officer_a).values_list("pk", flat=True))
+    assert {outside.pk, named_elsewhere.pk} <= mine
+    assert hidden_in_unit.pk not in mine
+
+
+def test_an_officers_count_is_one_statement(world: World) -> None:
+    visible = Incident.objects.visible_to(world.officer_a)
+    world.officer_a.covered_unit_ids()  # the units, read once per request
+    with CaptureQueriesContext(connection) as queries:
+        visible.filter(kind="breach").count()
+    assert len(queries.captured_queries) == 1
+    assert queries.captured_queries[0]["sql"].count("COUNT(*)") == 3
+
+
+def test_an_officer_with_no_units_counts_their_own_reports(world: World) -> None:
+    world.officer_b.assigned_units.clear()
+    officer = type(world.officer_b).objects.get(pk=world.officer_b.pk)
+    IncidentFactory(reporter=officer, business_unit=world.site_b1)
+    visible = Incident.objects.visible_to(officer)
+    assert visible.count() == len(list(visible)) == 1
+
+
+# --- the unit's name on the incident ------------------------------------------------------------
+
+
+def test_a_renamed_unit_sorts_under_its_new_name(world: World) -> None:
+    assert Incident.objects.get(pk=world.incident_a.pk).unit_name == world.site_a1.name
+    world.site_a1.name = "Aardvark Street"
+    world.site_a1.save()
+    assert set(
+        Incident.objects.filter(business_unit=world.site_a1).values_list("unit_name", flat=True)
+    ) == {"Aardvark Street"}
+    client = Client()
+    client.force_login(world.cpo)
+    first = client.get("/incidents/?ordering=unit").context["incidents"][0]
+    assert first.business_unit_id == world.site_a1.pk
