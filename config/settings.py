@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "accounts",
     "breaches",
     "reporting",
+    # Backup and restore, retention and disposal: above every app whose records it keeps.
+    "governance",
     # The demo and benchmark data (`manage.py load_demo`): above every app it fills.
     "bench",
 ]
