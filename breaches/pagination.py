@@ -66,8 +66,8 @@ class DeferredPaginator(Paginator):
             and rows.ordered
             and (bottom >= DEFER_AFTER or _sorts_on_a_join(rows))
         ):
-            return self._get_page(deferred_rows(rows, bottom, top, self.count), number, self)
-        return self._get_page(rows[bottom:top], number, self)
+            return Page(deferred_rows(rows, bottom, top, self.count), number, self)
+        return Page(rows[bottom:top], number, self)
 
 
 def page_or_nearest(paginator: Paginator[Any], requested: str | None) -> Page[Any]:

@@ -81,16 +81,6 @@ class Severity(models.TextChoices):
 class IncidentQuerySet(models.QuerySet["Incident"]):
     """Queries over incidents; :meth:`visible_to` is the only door in."""
 
-    # A privacy officer's scope, for counting (``count``): where ``visible_to`` put its
-    # condition among the query's, and the disjoint parts whose union it is.
-    _scope_at: int | None = None
-    _scope_parts: tuple[Q, ...] = ()
-
-    def _clone(self) -> Any:
-        clone = super()._clone()
-        clone._scope_at, clone._scope_parts = self._scope_at, self._scope_parts
-        return clone
-
     def count(self) -> int:
         """The number of rows. A privacy officer's scope is an OR of conditions that no one
         index answers, so PostgreSQL counted their incidents row by row (a third of 100,000 in
@@ -101,9 +91,12 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         Each part lies inside the scope by construction, so however the query was narrowed,
         nothing outside the scope is ever counted."""
         query = self.query
-        at = self._scope_at
+        # Set by ``visible_to`` on the query, which its clones copy: where it put the scope's
+        # condition among the query's, and the disjoint parts whose union it is.
+        at: int | None = getattr(query, "scope_at", None)
+        scope_parts: tuple[Q, ...] = getattr(query, "scope_parts", ())
         if (
-            not self._scope_parts
+            not scope_parts
             or at is None
             or self._result_cache is not None
             or query.is_sliced
@@ -116,10 +109,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         ):
             return super().count()
         parts = []
-        for part in self._scope_parts:
-            narrowed = self.order_by()
-            narrowed.query.where.children.pop(at)
-            narrowed = narrowed.filter(part).values("pk")
+        for part in scope_parts:
+            unscoped = self.order_by()
+            unscoped.query.where.children.pop(at)
+            narrowed = unscoped.filter(part).values("pk")
             try:
                 sql, params = narrowed.query.sql_with_params()
             except EmptyResultSet:  # a part that cannot hold a row (an officer with no units)
@@ -159,11 +152,11 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             ((scope | units) & Q(is_restricted=False)) | (Q(is_restricted=True) & _named(user))
         )
         # For ``count``: the scope's condition is the one just added, and its parts.
-        visible._scope_at = len(self.query.where.children)
-        visible._scope_parts = (
+        visible.query.scope_at = len(self.query.where.children)  # type: ignore[attr-defined]  # the register's own note on the query
+        visible.query.scope_parts = (  # type: ignore[attr-defined]  # (read back in count)
             units & Q(is_restricted=False),
             scope & Q(is_restricted=False) & ~units,
-            Q(is_restricted=True) & _named(user),
+            Q(is_restricted=True) & Q(_named(user)),
         )
         return visible
 
@@ -240,7 +233,7 @@ def _handled(user: Any) -> Q:
     """A privacy officer handles the unrestricted incidents of their units, and the restricted
     ones naming them."""
     units = Q(business_unit_id__in=user.covered_unit_ids())
-    return (units & Q(is_restricted=False)) | (Q(is_restricted=True) & _named(user))
+    return (units & Q(is_restricted=False)) | (Q(is_restricted=True) & Q(_named(user)))
 
 
 def _named(user: Any) -> Exists:
@@ -403,6 +396,7 @@ class Incident(models.Model):
     unit_name = models.CharField(max_length=120, editable=False, default="")
 
     objects = IncidentQuerySet.as_manager()
+    _loaded_unit_id: int | None = None  # see ``from_db``
     # The ranks follow from severity and status, and the unit's name from the unit, which the
     # history already holds.
     history = HistoricalRecords(
@@ -481,15 +475,24 @@ class Incident(models.Model):
         return f"{self.reference}: {self.summary}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.business_unit_id is not None:
+        unit_id = self.business_unit_id
+        if unit_id is not None and unit_id != getattr(self, "_loaded_unit_id", None):
             self.unit_name = self.business_unit.name
             update_fields = kwargs.get("update_fields")
-            if update_fields is not None and "business_unit" in update_fields:
+            if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "unit_name"}
         super().save(*args, **kwargs)
+        self._loaded_unit_id = unit_id
 
     def get_absolute_url(self) -> str:
         return reverse("breaches:incident-detail", kwargs={"reference": self.reference})
+
+    @classmethod
+    def from_db(cls, *args: Any, **kwargs: Any) -> Incident:
+        incident = super().from_db(*args, **kwargs)
+        # The unit it was read with: ``save`` copies the unit's name only when that changes.
+        incident._loaded_unit_id = incident.__dict__.get("business_unit_id")
+        return incident
 
     @property
     def is_open(self) -> bool:
