@@ -117,7 +117,7 @@ say "Serving on 127.0.0.1:$APPPORT with gunicorn ($WORKERS workers)"
 extra=()
 "$VENV/bin/gunicorn" --help | grep -q -- --no-control-socket && extra+=(--no-control-socket)
 "$VENV/bin/gunicorn" config.wsgi:application --bind "127.0.0.1:$APPPORT" --workers "$WORKERS" \
-  --pid "$TMP/gunicorn.pid" --access-logfile "$TMP/access.log" --error-logfile "$TMP/gunicorn.log" \
+  --timeout 120 --pid "$TMP/gunicorn.pid" --access-logfile "$TMP/access.log" --error-logfile "$TMP/gunicorn.log" \
   --daemon "${extra[@]}"
 ready=""
 for _ in $(seq 120); do

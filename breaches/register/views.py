@@ -19,14 +19,19 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.client_ip import client_ip
 from accounts.http import AuthenticatedHttpRequest, signed_in
 from accounts.models import AccessEvent
-from breaches.access import record_access
+from breaches.access import record_access, record_exported
 from breaches.models import Action, Incident
 from breaches.pagination import NearestPageListView
 from breaches.permissions import can_use_register
-from breaches.register.exports import CSV_HEADER, csv_lines, csv_row
+from breaches.register.exports import (
+    CSV_HEADER,
+    EXPORT_BATCH,
+    csv_chunks,
+    csv_rows,
+    export_values,
+)
 from breaches.register.filters import IncidentFilter
 from breaches.selectors import incident_handled
 
@@ -85,21 +90,14 @@ def logged_rows(
     request: AuthenticatedHttpRequest, queryset: QuerySet[Incident], filters: dict[str, list[str]]
 ) -> Iterator[list[str]]:
     """CSV rows, writing as it goes one access event per exported incident, so each
-    incident's access log shows the exports that contained it."""
+    incident's access log shows the exports that contained it: ``EXPORT_BATCH`` incidents at
+    a time, read as tuples and logged in one statement."""
     detail = {"export": True, "filters": filters}
-    request_id = getattr(request, "request_id", "")
-    ip = client_ip(request)
-    rows = queryset.iterator(chunk_size=500)
-    while chunk := list(itertools.islice(rows, 500)):
+    values = export_values(queryset).iterator(chunk_size=EXPORT_BATCH)
+    while batch := list(itertools.islice(values, EXPORT_BATCH)):
         # Logged before the rows leave: a client that stops reading was still logged.
-        AccessEvent.objects.bulk_create(
-            AccessEvent(
-                user=request.user, action=AccessEvent.Action.EXPORT, incident=incident,
-                detail=detail, path=request.path, ip_address=ip, request_id=request_id,
-            )
-            for incident in chunk
-        )  # fmt: skip
-        yield from (csv_row(incident) for incident in chunk)
+        record_exported(request, incident_ids=[row[0] for row in batch], detail=detail)
+        yield from csv_rows(batch)
 
 
 @login_required
@@ -119,7 +117,7 @@ def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
     record_access(request, action=AccessEvent.Action.EXPORT, detail={"filters": filters})
     rows = logged_rows(request, queryset, filters)
     response = StreamingHttpResponse(
-        csv_lines(itertools.chain([CSV_HEADER], rows)), content_type="text/csv; charset=utf-8"
+        csv_chunks(itertools.chain([CSV_HEADER], rows)), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="register-{stamp}.csv"'
