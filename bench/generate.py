@@ -34,6 +34,7 @@ from breaches.models import (
     IncidentInformationCategory,
     ReferenceCounter,
 )
+from reporting.cache import figures_changed
 from reporting.figures import Quarter
 
 # national office → regions → sites
@@ -299,6 +300,8 @@ def generate(
             tally.notifications,
             tally.report,
         )
+    # Written in bulk, past the signals that tell the dashboard's cache its figures changed.
+    figures_changed()
     return result
 
 

@@ -10,12 +10,16 @@ when their clocks are read (``clock_at``): whether a deadline had passed, a noti
 containment had been recorded. A complete quarter is read now; the quarter in progress is a
 "to date" period, compared with the same stretch of the previous quarter read at the same point,
 so like is compared with like. What each figure counts is defined in docs/reporting.md.
+
+Because figures read the clock, :func:`stable_until` says until when figures made now hold with
+nothing written; :func:`dashboard_figures` returns that moment with the figures, for the
+dashboard's cache (reporting/cache.py). The quarterly report always computes its figures.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +28,15 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    Max,
     Min,
     Q,
     QuerySet,
     When,
 )
-from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -96,6 +101,15 @@ class Quarter:
         end = datetime(following.year, 3 * following.number - 2, 1, tzinfo=zone)
         return start, end
 
+    def since(self, first: Quarter) -> list[Quarter]:
+        """The quarters from ``first`` to this one, oldest first (none if ``first`` is later)."""
+        quarters: list[Quarter] = []
+        quarter = self
+        while (quarter.year, quarter.number) >= (first.year, first.number):
+            quarters.insert(0, quarter)
+            quarter = quarter.previous()
+        return quarters
+
     def last(self, count: int) -> list[Quarter]:
         """The ``count`` quarters ending with this one, oldest first."""
         quarters = [self]
@@ -136,19 +150,27 @@ def kind_counts(incidents: QuerySet[Incident], quarters: list[Quarter]) -> list[
 
 
 def quarters_with_data(incidents: QuerySet[Incident]) -> list[Quarter]:
-    """The quarters in which at least one of ``incidents`` was reported, newest first."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    starts = (
-        incidents.order_by()
-        .annotate(q=TruncQuarter("reported_at", tzinfo=zone))
-        .values_list("q", flat=True)
-        .distinct()
+    """The quarters in which at least one of ``incidents`` was reported, newest first.
+
+    Two queries that read an index, whatever the volume: the first and last moments reported,
+    then, for each quarter between them, whether anything was reported in it (one ``EXISTS``
+    each, in one query), instead of truncating every incident's date to its quarter.
+    """
+    span = incidents.order_by().aggregate(first=Min("reported_at"), last=Max("reported_at"))
+    if span["first"] is None:
+        return []
+    quarters = Quarter.containing(_day(span["last"])).since(Quarter.containing(_day(span["first"])))
+    checks: dict[str, Any] = {}
+    for quarter in quarters:
+        start, end = quarter.bounds()
+        checks[f"q{quarter.code}"] = Exists(
+            incidents.order_by().filter(reported_at__gte=start, reported_at__lt=end)
+        )
+    # One row carries the answers: the first one reported, found by its time in an index.
+    row = (
+        incidents.order_by().filter(reported_at=span["first"]).annotate(**checks).values(*checks)[0]
     )
-    return sorted(
-        {Quarter.containing(s.astimezone(zone).date()) for s in starts if s},
-        key=lambda q: (q.year, q.number),
-        reverse=True,
-    )
+    return [q for q in reversed(quarters) if row[f"q{q.code}"]]
 
 
 def _day(moment: datetime) -> date:
@@ -235,19 +257,23 @@ def _in(incidents: QuerySet[Incident], period: Period) -> QuerySet[Incident]:
     return incidents.filter(reported_at__gte=period.start, reported_at__lt=period.end)
 
 
-def median_hours(queryset: QuerySet[Incident], until: str, *, by: datetime) -> float | None:
+def median_hours(
+    queryset: QuerySet[Incident], until: str, *, by: datetime, count: int | None = None
+) -> float | None:
     """Median hours from awareness to ``until`` (a datetime field) among the rows where it was
     recorded by ``by``, computed in the database.
 
     Portable (PostgreSQL and SQLite): count the rows, then read the middle one or two values in
-    duration order. No incident is loaded, only one or two durations.
+    duration order. No incident is loaded, only one or two durations. ``count``, when the caller
+    has already counted those rows (:func:`headline` does, in its aggregate), saves the count.
     """
     annotated = (
         queryset.filter(**{f"{until}__isnull": False, f"{until}__lte": by})
         .annotate(elapsed=ExpressionWrapper(F(until) - F("aware_at"), output_field=DurationField()))
         .order_by("elapsed", "pk")
     )
-    count = annotated.count()
+    if count is None:
+        count = annotated.count()
     if count == 0:
         return None
     middle = annotated.values_list("elapsed", flat=True)
@@ -393,14 +419,20 @@ class ClockRules:
         return self.notified_late | self.missed
 
 
-def headline(incidents: QuerySet[Incident], period: Period) -> Headline:
-    """The headline figures of ``period``; what each counts is in docs/reporting.md."""
+# The breaches whose notification counts in the median hours to notification.
+TIMED_NOTIFICATION = BREACH & ~Q(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
+
+
+def headline(
+    incidents: QuerySet[Incident], period: Period, actions: ActionFigures | None = None
+) -> Headline:
+    """The headline figures of ``period``; what each counts is in docs/reporting.md.
+    ``actions``: the period's action figures, when the caller has them already."""
     rows = _in(incidents, period).order_by()
     clock = period.clock_at
-    breach = BREACH
     rules = ClockRules.at(clock)
     counts = rows.aggregate(
-        breaches=Count("pk", filter=breach),
+        breaches=Count("pk", filter=BREACH),
         near_misses=Count("pk", filter=Q(kind=Incident.Kind.NEAR_MISS)),
         notifiable=Count("pk", filter=NOTIFIABLE),
         on_time=Count("pk", filter=rules.on_time),
@@ -408,21 +440,34 @@ def headline(incidents: QuerySet[Incident], period: Period) -> Headline:
         missed=Count("pk", filter=rules.missed),
         missed_undecided=Count("pk", filter=rules.missed & Q(decision_notify_regulator="")),
         within_deadline=Count("pk", filter=rules.within_deadline),
+        # How many durations each median reads, counted here rather than by median_hours.
+        contained=Count(
+            "pk", filter=BREACH & Q(contained_at__isnull=False, contained_at__lte=clock)
+        ),
+        notified=Count(
+            "pk",
+            filter=TIMED_NOTIFICATION
+            & Q(regulator_notified_at__isnull=False, regulator_notified_at__lte=clock),
+        ),
     )
     counted = counts["on_time"] + counts["notified_late"] + counts["missed"]
-    breaches = rows.filter(breach)
-    actions = action_figures(incidents, period)
+    breaches = rows.filter(BREACH)
+    if actions is None:
+        actions = action_figures(incidents, period)
     target = settings.TRIAGE_NZ_TARGET_HOURS
     figures = Headline(
         breaches=counts["breaches"],
         near_misses=counts["near_misses"],
         notifiable=counts["notifiable"],
         notified_on_time_pct=round(100 * counts["on_time"] / counted, 1) if counted else None,
-        median_hours_to_containment=median_hours(breaches, "contained_at", by=clock),
+        median_hours_to_containment=median_hours(
+            breaches, "contained_at", by=clock, count=counts["contained"]
+        ),
         median_hours_to_notification=median_hours(
             breaches.exclude(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY),
             "regulator_notified_at",
             by=clock,
+            count=counts["notified"],
         ),
         open_actions=actions.open,
         overdue_actions=actions.overdue,
@@ -449,26 +494,34 @@ class ActionFigures:
 
 
 def action_figures(incidents: QuerySet[Incident], period: Period) -> ActionFigures:
-    """Actions as they stood at the period's end (now, for a period to date)."""
+    """Actions as they stood at the period's end (now, for a period to date), in one query."""
     as_of = period.actions_at
     as_of_day = _day(as_of)
-    actions = Action.objects.filter(incident__in=incidents, created_at__lt=as_of).order_by()
     open_at_end = Q(completed_at__isnull=True) | Q(completed_at__gte=as_of)
-    still_open = actions.exclude(status=Action.Status.CANCELLED).filter(open_at_end)
-    row = actions.aggregate(
-        completed=Count(
-            "pk",
-            filter=Q(
-                status=Action.Status.DONE, completed_at__gte=period.start, completed_at__lt=as_of
+    still_open = ~Q(status=Action.Status.CANCELLED) & open_at_end
+    overdue = still_open & Q(due_date__lt=as_of_day)
+    row = (
+        Action.objects.filter(incident__in=incidents, created_at__lt=as_of)
+        .order_by()
+        .aggregate(
+            completed=Count(
+                "pk",
+                filter=Q(
+                    status=Action.Status.DONE,
+                    completed_at__gte=period.start,
+                    completed_at__lt=as_of,
+                ),
             ),
+            open=Count("pk", filter=still_open),
+            overdue=Count("pk", filter=overdue),
+            oldest=Min("due_date", filter=overdue),
         )
     )
-    overdue = still_open.filter(due_date__lt=as_of_day)
-    oldest = overdue.order_by("due_date").values_list("due_date", flat=True).first()
+    oldest = row["oldest"]
     return ActionFigures(
         completed=row["completed"],
-        open=still_open.count(),
-        overdue=overdue.count(),
+        open=row["open"],
+        overdue=row["overdue"],
         oldest_overdue_days=(as_of_day - oldest).days if oldest else None,
     )
 
@@ -771,11 +824,19 @@ def trend_and_average(
 ) -> tuple[list[KindCounts], Average]:
     """The eight-quarter trend and the average of the quarters before, in one aggregate query
     (one pass over the incidents instead of two)."""
+    counts, averaged, _ = _trend_and_average(incidents, period, {})
+    return counts, averaged
+
+
+def _trend_and_average(
+    incidents: QuerySet[Incident], period: Period, extra: dict[str, Any]
+) -> tuple[list[KindCounts], Average, dict[str, Any]]:
+    """:func:`trend_and_average`, with ``extra`` aggregates riding on the same pass."""
     quarters = period.quarter.last(8)
     row = incidents.order_by().aggregate(
-        **_kind_aggregates(quarters), **_average_aggregates(period)
+        **_kind_aggregates(quarters), **_average_aggregates(period), **extra
     )
-    return _kind_rows(row, quarters), _average_from(row, period)
+    return _kind_rows(row, quarters), _average_from(row, period), row
 
 
 @dataclass
@@ -843,8 +904,38 @@ def quarter_figures(
     does not show the list, asks for none (and then ``notifiable_total`` is not counted).
     """
     period = Period.of(quarter, now or timezone.now())
+    figures, _ = _quarter_figures(
+        incidents, period, scope=scope, notifiable_rows=notifiable_rows, stability=False
+    )
+    return figures
+
+
+def dashboard_figures(
+    incidents: QuerySet[Incident], quarter: Quarter, *, scope: str, now: datetime
+) -> tuple[QuarterFigures, datetime | None]:
+    """The dashboard's figures of ``quarter`` made at ``now`` (those of :func:`quarter_figures`,
+    without the notifiable list), and until when they hold with nothing written: the first
+    moment at which figures made then could differ (:func:`stable_until`), ``None`` for not
+    before something is written. The moments are found in the same pass as the trend."""
+    return _quarter_figures(
+        incidents, Period.of(quarter, now), scope=scope, notifiable_rows=0, stability=True
+    )
+
+
+def _quarter_figures(
+    incidents: QuerySet[Incident],
+    period: Period,
+    *,
+    scope: str,
+    notifiable_rows: int,
+    stability: bool,
+) -> tuple[QuarterFigures, datetime | None]:
+    quarter = period.quarter
     comparison = period.comparison()
-    counts, averaged = trend_and_average(incidents, period)
+    windows = _stability_windows(period) if stability else {}
+    counts, averaged, row = _trend_and_average(
+        incidents, period, _stability_aggregates(period, windows) if stability else {}
+    )
     trend = [
         {
             "quarter": period.label if t.quarter == quarter else t.quarter.label,
@@ -854,10 +945,11 @@ def quarter_figures(
         for t in counts
     ]
     compared_label, compared_note = _compared(period, comparison)
-    return QuarterFigures(
+    actions = action_figures(incidents, period)
+    figures = QuarterFigures(
         quarter=quarter.code,
         generated_for=scope,
-        current=headline(incidents, period),
+        current=headline(incidents, period, actions),
         previous=headline(incidents, comparison),
         trend=trend,
         units=by_unit(incidents, period),
@@ -868,7 +960,7 @@ def quarter_figures(
             notifiable_breaches(incidents, period, limit=notifiable_rows) if notifiable_rows else []
         ),
         notifiable_total=notifiable_count(incidents, period) if notifiable_rows else 0,
-        actions=action_figures(incidents, period),
+        actions=actions,
         average=averaged,
         label=period.label,
         dates=period.dates,
@@ -882,3 +974,102 @@ def quarter_figures(
             else comparison.quarter.label
         ),
     )
+    if not stability:
+        return figures, None
+    return figures, _stable_from(row, incidents, period, windows)
+
+
+# The moments at which, with nothing written, a figure can read differently: the clock reaching
+# a deadline, or a notification or containment recorded for a later moment (notified or
+# contained by ``clock_at``); for a period to date also an incident's report entering the
+# stretch of an earlier quarter it is compared with.
+_CLOCKED = ("regulator_deadline", "regulator_notified_at", "contained_at")
+
+
+def stable_until(incidents: QuerySet[Incident], period: Period) -> datetime | None:
+    """The first moment after ``period.clock_at`` at which the figures of ``period``, made at
+    ``period.clock_at``, could differ from figures made then with nothing written in between;
+    ``None``: not before something is written. (:func:`dashboard_figures` finds the same
+    moments in its trend's pass; this is the same search in a query of its own.)
+
+    What :func:`quarter_figures` reads from the clock, and so what this looks for:
+
+    - a **complete quarter** is read at ``clock_at`` (now): only a deadline passing, or a
+      notification or containment dated later coming due, among the incidents of the five
+      quarters it reads by the clock (itself and the four averaged);
+    - a **period to date** ends now, so also: the next midnight (the dates and days it covers,
+      the actions' due dates), actions created or completed later, and the same stretch of
+      each earlier quarter it is compared with (the previous one and the four averaged) growing
+      with it, which meets that quarter's next report, deadline, notification or containment
+      (and, for the previous quarter, its actions) when the clock reaches the same point.
+
+    Earlier is always safe (it only costs figures made again): each window is searched for
+    every kind of moment, whether or not a figure would turn on it.
+    """
+    windows = _stability_windows(period)
+    row = incidents.order_by().aggregate(**_stability_aggregates(period, windows))
+    return _stable_from(row, incidents, period, windows)
+
+
+def _stability_windows(period: Period) -> dict[int, Period]:
+    """The stretches whose end moves with the clock, by how many quarters back (0: the period
+    itself), for a period to date; none for a complete quarter, read whole."""
+    windows: dict[int, Period] = {}
+    if period.to_date:
+        for n in range(AVERAGE_QUARTERS + 1):
+            window = period.back(n) if n else period
+            if window.end < window.quarter.bounds()[1]:
+                windows[n] = window
+            # Otherwise the earlier quarter is shorter: its stretch is whole and does not grow.
+    return windows
+
+
+def _stability_aggregates(period: Period, windows: dict[int, Period]) -> dict[str, Any]:
+    """The first moment of each kind still to come, as aggregates over the incidents."""
+    if not period.to_date:
+        inside = Q(reported_at__gte=period.back(AVERAGE_QUARTERS).start, reported_at__lt=period.end)
+        return {
+            f"stable_{c}": Min(c, filter=inside & Q(**{f"{c}__gte": period.clock_at}))
+            for c in _CLOCKED
+        }
+    aggregates: dict[str, Any] = {}
+    for n, window in windows.items():
+        inside = Q(reported_at__gte=window.start, reported_at__lt=window.quarter.bounds()[1])
+        for column in ("reported_at", *_CLOCKED):
+            aggregates[f"stable{n}_{column}"] = Min(
+                column, filter=inside & Q(**{f"{column}__gte": window.end})
+            )
+    return aggregates
+
+
+def _stable_from(
+    row: dict[str, Any], incidents: QuerySet[Incident], period: Period, windows: dict[int, Period]
+) -> datetime | None:
+    moments = {k: v for k, v in row.items() if k.startswith("stable") and v is not None}
+    if not period.to_date:
+        return min(moments.values(), default=None)
+    now = period.clock_at
+    zone = period.start.tzinfo
+    today = now.astimezone(zone).date()
+    candidates = [datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)]
+    actions = {
+        f"stable{n}_{column}": Min(column, filter=Q(**{f"{column}__gte": windows[n].end}))
+        for n in (0, 1)
+        if n in windows
+        for column in ("created_at", "completed_at")
+    }
+    if actions:
+        found = Action.objects.filter(incident__in=incidents).order_by().aggregate(**actions)
+        moments |= {k: v for k, v in found.items() if v is not None}
+    for name, moment in moments.items():
+        window = windows[int(name.removeprefix("stable").partition("_")[0])]
+        # The stretch reaches ``moment`` when it has run as long, by the wall clock, as from
+        # its start to ``moment`` (Period.back); by the absolute clock too, whichever comes
+        # first, so that a change of daylight saving time never makes it late.
+        candidates.append(
+            min(
+                period.start + (moment.astimezone(zone) - window.start),
+                now.astimezone(UTC) + (moment - window.end),
+            )
+        )
+    return min(candidates)

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from breaches.models import Incident
-from reporting.figures import FIRST_YEAR, LAST_YEAR, Quarter, quarters_with_data
+from reporting.cache import quarters_with_data
+from reporting.figures import FIRST_YEAR, LAST_YEAR, Quarter
 
 
 def _started_quarter(text: str) -> Quarter:

@@ -1,7 +1,8 @@
 """The live dashboard: the quarterly report's figures for the current quarter (SPEC §6).
 
 Aggregates only, no incident content. Executives and the CPO see the whole agency; privacy
-officers their own units (``Incident.objects.countable_by``).
+officers their own units (``Incident.objects.countable_by``). The figures come from a cache
+that writes invalidate (reporting/cache.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from breaches.access import record_access
 from breaches.models import Incident
 from config import kept_input
 from config.errors import page_call
+from reporting.cache import dashboard_figures
 from reporting.charts import dashboard_charts
-from reporting.figures import quarter_figures
 from reporting.forms import DashboardQuarterForm, ReportRequestForm
 from reporting.jobs import report_request
 from reporting.models import QuarterlyReport
@@ -45,8 +46,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
     quarter = form.cleaned_data["quarter"] if form.is_bound else form.default()
-    # The dashboard does not list notifiable breaches (executives read figures only).
-    figures = quarter_figures(incidents, quarter, scope=scope, notifiable_rows=0)
+    # The dashboard does not list notifiable breaches (executives read figures only). Its
+    # figures are cached per quarter and scope while no write and no clock changes them
+    # (reporting/cache.py).
+    figures = dashboard_figures(incidents, quarter, scope=scope)
     context.update(
         {
             "figures": figures,
