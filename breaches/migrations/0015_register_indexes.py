@@ -86,6 +86,26 @@ class Migration(migrations.Migration):
                 name="incident_unit_sort",
             ),
         ),
+        migrations.AddIndex(
+            model_name="incident",
+            index=models.Index(
+                fields=["reported_at"],
+                include=(
+                    "id",
+                    "kind",
+                    "business_unit",
+                    "cause_category",
+                    "is_restricted",
+                    "reporter",
+                    "decision_notify_regulator",
+                    "regulator_deadline",
+                    "regulator_notified_at",
+                    "contained_at",
+                    "aware_at",
+                ),
+                name="incident_figures",
+            ),
+        ),
         migrations.RunPython(create_search_index, drop_search_index, elidable=False),
         # 0013 changed the history's reference column, which SQLite does by copying the table:
         # its append-only triggers went with the old copy. Put back (SQLite only; PostgreSQL

@@ -444,6 +444,25 @@ class Incident(models.Model):
                 )
                 & ~Q(decision_notify_regulator="no"),
             ),
+            # The quarterly figures (reporting/figures.py) read every incident of a period:
+            # from this index alone, without visiting the table (PostgreSQL only, as above).
+            models.Index(
+                fields=["reported_at"],
+                name="incident_figures",
+                include=[
+                    "id",
+                    "kind",
+                    "business_unit",
+                    "cause_category",
+                    "is_restricted",
+                    "reporter",
+                    "decision_notify_regulator",
+                    "regulator_deadline",
+                    "regulator_notified_at",
+                    "contained_at",
+                    "aware_at",
+                ],
+            ),
             # A privacy officer's count, its largest part (``IncidentQuerySet.count``): their
             # units' unrestricted incidents, counted from this index alone.
             models.Index(
