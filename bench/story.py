@@ -84,8 +84,21 @@ class SimulatedClock:
     def __init__(self) -> None:
         self.at = timezone.now()
 
+    @property
+    def at(self) -> datetime:
+        return self._at
+
+    @at.setter
+    def at(self, moment: datetime) -> None:
+        self._at = moment
+        self._calls = 0
+
     def __call__(self) -> datetime:
-        return self.at
+        # A microsecond later at each call until the clock is set again: two things done "at
+        # the same moment" (a status written here, then a save by a service) keep their order
+        # in the history, whose rows are sorted by time.
+        self._calls += 1
+        return self._at + timedelta(microseconds=self._calls - 1)
 
     @contextmanager
     def running(self) -> Iterator[SimulatedClock]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,9 +67,13 @@ def test_the_simulated_clock_is_what_the_product_sees_and_only_while_it_runs() -
     clock = SimulatedClock()
     clock.at = NOW
     with clock.running():
+        # A microsecond later at each call, so things done "at once" keep their order.
         assert timezone.now() == NOW
+        assert timezone.now() == NOW + timedelta(microseconds=1)
         assert timezone.localdate() == NOW.date()
-        assert Action._meta.get_field("created_at").get_default() == NOW
+        assert Action._meta.get_field("created_at").get_default() == NOW + timedelta(microseconds=3)
+        clock.at = NOW
+        assert timezone.now() == NOW
     assert timezone.now() > NOW
     assert Action._meta.get_field("created_at").get_default() > NOW
 
