@@ -176,7 +176,11 @@ def test_the_ranks_follow_every_write(ranked: list[Incident]) -> None:
 
 @pytest.mark.parametrize("ordering", ["", "severity", "-unit", "reference", "-status"])
 def test_deep_pages_hold_the_same_rows_as_reading_straight_through(
-    ranked: list[Incident], world: World, settings, monkeypatch, ordering: str  # type: ignore[no-untyped-def]
+    ranked: list[Incident],
+    world: World,
+    settings,
+    monkeypatch,
+    ordering: str,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.REGISTER_PAGE_SIZE = 2
     client = Client()
@@ -242,8 +246,7 @@ def test_the_running_clock_index_holds_exactly_the_open_statuses() -> None:
 def test_officer_home_lists_running_clocks_soonest_first(world: World) -> None:
     now = timezone.now()
     soon, later = (
-        IncidentFactory(reporter=world.reporter, business_unit=world.site_a1)
-        for _ in range(2)
+        IncidentFactory(reporter=world.reporter, business_unit=world.site_a1) for _ in range(2)
     )
     Incident.objects.filter(pk=soon.pk).update(regulator_deadline=now + timedelta(hours=2))
     Incident.objects.filter(pk=later.pk).update(regulator_deadline=now + timedelta(hours=9))
