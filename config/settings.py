@@ -423,6 +423,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reporting.tasks.request_previous_quarter_report",
         "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
     },
+    "disposal-proposal": {
+        # 05:00 on the first day of each month: a disposal run for the CPO to preview and approve
+        # (nothing is disposed of without approval; docs/governance.md).
+        "task": "governance.tasks.propose_disposal_run",
+        "schedule": crontab(minute=0, hour=5, day_of_month=1),
+    },
     "action-reminders": {
         "task": "breaches.tasks.send_action_reminders",
         "schedule": env_int("REMINDER_INTERVAL_SECONDS", 900),

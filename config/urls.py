@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("incidents/", include("breaches.urls")),
     path("reports/", include("reporting.urls")),
+    path("governance/", include("governance.urls")),
     path("api/v1/", include(("breaches.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -450,6 +450,69 @@ MATRIX: list[Row] = [
         401,
         {"named": 403},
     ),
+    # Data governance (docs/governance.md): retention rules for administrators and the CPO,
+    # disposal runs for the CPO, legal holds for the officers handling the incident.
+    ("retention rules", lambda w: "/governance/retention/", {"admin", "cpo"}, 404, 302),
+    (
+        "propose a retention rule",
+        Post(
+            lambda w: "/governance/retention/propose/",
+            lambda w: {"kind": "near_miss", "years": "1", "authority": "DA 1", "reason": "x"},
+        ),
+        {"admin"},
+        404,
+        302,
+    ),
+    (
+        "decide a retention rule",
+        Post(lambda w: "/governance/retention/999999/decide/", ok=404),
+        set(),
+        404,
+        302,
+    ),
+    ("disposal runs", lambda w: "/governance/disposal/", {"cpo"}, 404, 302),
+    ("propose a disposal run", Post(lambda w: "/governance/disposal/propose/"), {"cpo"}, 404, 302),
+    ("disposal run", lambda w: "/governance/disposal/999999/", set(), 404, 302),
+    (
+        "approve a disposal run",
+        Post(lambda w: "/governance/disposal/999999/approve/", ok=404),
+        set(),
+        404,
+        302,
+    ),
+    (
+        "cancel a disposal run",
+        Post(lambda w: "/governance/disposal/999999/cancel/", ok=404),
+        set(),
+        404,
+        302,
+    ),
+    (
+        "send a disposal run again",
+        Post(lambda w: "/governance/disposal/999999/resume/", ok=404),
+        set(),
+        404,
+        302,
+    ),
+    ("legal holds", lambda w: "/governance/holds/", OFFICERS, 404, 302),
+    (
+        "hold A",
+        Post(
+            lambda w: "/governance/holds/place/",
+            lambda w: {"reference": w.incident_a.reference, "reason": "HRRT 12/2026."},
+        ),
+        {"officer_a", "cpo"},
+        404,
+        302,
+        {"officer_b": 400},
+    ),
+    (
+        "release a hold",
+        Post(lambda w: "/governance/holds/999999/release/", ok=404),
+        set(),
+        404,
+        302,
+    ),
 ]
 
 CASES = [

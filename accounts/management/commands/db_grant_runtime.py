@@ -13,6 +13,11 @@ The runtime role (the ``DATABASE_URL`` of web, worker and beat) gets:
   alone: PostgreSQL asks for an ``UPDATE`` privilege before ``SELECT ... FOR UPDATE`` locks a
   row (the decision service locks the current decision); the trigger still refuses any actual
   ``UPDATE``;
+- ``EXECUTE`` on ``pbr_redact_disposed(bigint)`` (``accounts.append_only.REDACT_FUNCTION``),
+  when it exists: disposal's one way to blank the personal columns of a disposed-of incident's
+  append-only rows. It runs with the owner's rights, refuses an incident without a disposal
+  record, and the triggers check every row it changes (docs/governance.md); the role itself
+  still has no ``UPDATE`` on those tables;
 - ``SELECT`` only on ``django_migrations``;
 - ``USAGE, SELECT`` on the sequences;
 - never ``TRUNCATE``, ``TRIGGER`` or ``REFERENCES``, and nothing that owning a table gives
@@ -35,7 +40,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.utils import CursorWrapper
 
-from accounts.append_only import protected_tables, triggered_tables
+from accounts.append_only import REDACT_FUNCTION, protected_tables, triggered_tables
 
 MIGRATIONS_TABLE = "django_migrations"
 ORDINARY = "SELECT, INSERT, UPDATE, DELETE"
@@ -94,8 +99,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Granted {role} in schema {schema}: SELECT, INSERT, UPDATE, DELETE on {ordinary} "
             f"tables; SELECT and INSERT only on {len(append_only)} append-only tables; SELECT "
-            "only on django_migrations; USAGE, SELECT on sequences; no TRUNCATE, TRIGGER or "
-            "REFERENCES anywhere."
+            "only on django_migrations; USAGE, SELECT on sequences; EXECUTE on "
+            f"{REDACT_FUNCTION}; no TRUNCATE, TRIGGER or REFERENCES anywhere."
         )
 
     # --- checks ---------------------------------------------------------------------------------
@@ -208,6 +213,15 @@ class Command(BaseCommand):
                 columns = ", ".join(ident(column) for column in key)
                 # Only for SELECT ... FOR UPDATE: the trigger refuses any UPDATE itself.
                 statements.append(f"GRANT UPDATE ({columns}) ON {t} TO {r}")
+        cursor.execute("SELECT to_regprocedure(%s)", [f"{s}.{REDACT_FUNCTION}(bigint)"])
+        if cursor.fetchone()[0] is not None:
+            function = f"FUNCTION {s}.{REDACT_FUNCTION}(bigint)"
+            # Nobody else may run it (the migration revoked it from PUBLIC); the role only this.
+            statements += [
+                f"REVOKE ALL ON {function} FROM PUBLIC",
+                f"REVOKE ALL ON {function} FROM {r}",
+                f"GRANT EXECUTE ON {function} TO {r}",
+            ]
         if MIGRATIONS_TABLE in tables:
             statements.append(
                 f"REVOKE INSERT, UPDATE, DELETE ON {s}.{ident(MIGRATIONS_TABLE)} FROM {r}"
