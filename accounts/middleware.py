@@ -36,6 +36,7 @@ class RequestIdMiddleware:
 
 
 SIGNED_IN_AT = "signed_in_at"
+REFRESHED_AT = "refreshed_at"
 
 
 class SessionLifetimeMiddleware:
@@ -45,6 +46,12 @@ class SessionLifetimeMiddleware:
     than ``SESSION_ABSOLUTE_HOURS`` it is ended before the view runs, so the request is treated
     exactly like one after the idle limit: a form posted then keeps its input for its owner
     (``config.kept_input``) and the person signs in again.
+
+    The idle limit slides: each save of the session moves its expiry to ``SESSION_IDLE_MINUTES``
+    from then. Saving it at every request cost every page a write and its transaction (three
+    round trips); it is saved when something in it changed, and otherwise at most once every
+    ``SESSION_REFRESH_SECONDS``, so an idle session ends at most that much before its limit,
+    never after.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -58,7 +65,14 @@ class SessionLifetimeMiddleware:
             if started is None or time.time() - float(started) > limit:
                 logout(request)
                 messages.info(request, "For your safety you were signed out after a long session.")
-        return self.get_response(request)
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.modified:
+            refreshed = session.get(REFRESHED_AT)
+            now = time.time()
+            if refreshed is None or now - float(refreshed) >= settings.SESSION_REFRESH_SECONDS:
+                session[REFRESHED_AT] = now  # saved by SessionMiddleware, expiry moved on
+        return response
 
 
 class PrivateResponseMiddleware:

@@ -238,7 +238,10 @@ BREAK_GLASS_USERNAMES = env_list("BREAK_GLASS_USERNAMES")
 
 # Sessions expire after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when it changes and otherwise at most once a minute, which moves the idle expiry on
+# (accounts.middleware.SessionLifetimeMiddleware): not a write at every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
