@@ -68,7 +68,8 @@ class SessionLifetimeMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         if session is not None and session.session_key and not session.modified:
-            refreshed = session.get(REFRESHED_AT)
+            # Signing in saved it: the first minute needs no refresh.
+            refreshed = session.get(REFRESHED_AT) or session.get(SIGNED_IN_AT)
             now = time.time()
             if refreshed is None or now - float(refreshed) >= settings.SESSION_REFRESH_SECONDS:
                 session[REFRESHED_AT] = now  # saved by SessionMiddleware, expiry moved on

@@ -296,3 +296,64 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.token_key}… ({self.name or 'unnamed'})"
+
+
+#: The jurisdictions whose rule sets the triage engine provides (SPEC §4), as the organisation's
+#: default may name them. Said here, in the lowest app, so the settings page needs nothing from
+#: ``breaches``; a test checks they are ``breaches.models.Incident.Jurisdiction``'s and the
+#: engine's.
+JURISDICTION_CHOICES: tuple[tuple[str, str], ...] = (
+    ("NZ", "New Zealand (Privacy Act 2020)"),
+    ("GDPR", "European Union (GDPR)"),
+    ("AU", "Australia (Notifiable Data Breaches)"),
+)
+#: The longest notification target and reminder point, in hours (AU allows 30 days to assess).
+MAX_SETTING_HOURS = 720
+
+
+class OrganisationSettings(models.Model):
+    """The organisation's settings (SPEC §9): one row at most, edited by administrators on
+    /settings/ (``accounts.organisation``), every change on its history with who and why.
+
+    There is no row until an administrator first saves the page: until then the environment's
+    values (``config/settings.py``) are the settings, and afterwards they are ignored.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    agency_name = models.CharField(
+        max_length=200, help_text="As printed on draft notifications and quarterly reports."
+    )
+    default_jurisdiction = models.CharField(
+        max_length=8,
+        choices=JURISDICTION_CHOICES,
+        help_text="The rule set triage uses for an incident that does not name its own.",
+    )
+    nz_target_hours = models.PositiveSmallIntegerField(
+        help_text="New Zealand: hours from awareness by which the Commissioner is notified."
+    )
+    # Comma-separated, largest first ("48,24"): a text column reads plainly on the history.
+    reminder_hours = models.CharField(
+        max_length=100,
+        validators=[RegexValidator(r"^[1-9][0-9]{0,2}(,[1-9][0-9]{0,2})*$", "Hours, e.g. 48,24.")],
+        help_text="Officers are reminded when this many hours are left before a deadline.",
+    )
+    # Raised by every save: a form made from an older version is refused (a stale page).
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        verbose_name = "organisation settings"
+        verbose_name_plural = "organisation settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="organisation_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(nz_target_hours__gte=1, nz_target_hours__lte=MAX_SETTING_HOURS),
+                name="organisation_target_hours_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings of {self.agency_name}"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("incidents/", include("breaches.urls")),
     path("reports/", include("reporting.urls")),
     path("governance/", include("governance.urls")),
+    path("settings/", include("accounts.settings_urls")),
     path("api/v1/", include(("breaches.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -59,6 +59,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from accounts import organisation
 from accounts.models import BusinessUnit, User
 from breaches import models as breaches_models
 from breaches.models import Action, Incident
@@ -98,7 +99,6 @@ def _version() -> str:
         repr(
             (
                 settings.TIME_ZONE,
-                settings.TRIAGE_NZ_TARGET_HOURS,
                 database.get("HOST"),
                 database.get("PORT"),
                 database.get("NAME"),
@@ -301,7 +301,9 @@ def dashboard_figures(
         # read nor kept. (No view runs in one: ATOMIC_REQUESTS is off.)
         return figures.dashboard_figures(incidents, quarter, scope=scope, now=now)[0]
     return _remembered(
-        f"figures:dashboard:{_version()}:{_scope(incidents, scope)}:{quarter.code}",
+        # The notification target in force is in the key: a change is never served old figures.
+        f"figures:dashboard:{_version()}:{_scope(incidents, scope)}:{quarter.code}"
+        f":{organisation.as_of(now).nz_target_hours}",
         [_GLOBAL, _quarter_generation(quarter)],
         lambda: figures.dashboard_figures(incidents, quarter, scope=scope, now=now),
         now=now,

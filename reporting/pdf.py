@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from accounts import organisation
 from reporting.figures import NOTIFIABLE_ROWS, Quarter, QuarterFigures
 from reporting.summary import key_messages
 
@@ -116,7 +117,7 @@ def render_report(figures: QuarterFigures, quarter: Quarter, path: str) -> None:
             "quarter": quarter,
             "previous": quarter.previous(),
             "charts": charts,
-            "agency": settings.AGENCY_NAME,
+            "agency": organisation.current().agency_name,
             "generated": timezone.localtime(),
             "period_start": start,
             "period_end": last_day,

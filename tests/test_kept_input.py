@@ -186,6 +186,8 @@ def test_a_stale_tab_keeps_the_form_the_same_way(
 # Signing in and the second factor: passwords and one-time codes are never kept, and after
 # signing in again the step starts afresh (these pages answer 200 or send the person on).
 CREDENTIAL_FORMS = {"account_reauthenticate"} | {n for n in PAGES if n.startswith("mfa_")}
+# Forms of one disposal run: they lead back to the run's page.
+OF_A_RUN = {"governance:run-approve", "governance:run-cancel"}
 
 
 @pytest.mark.parametrize(
@@ -217,4 +219,9 @@ def test_every_form_posted_after_expiry_leads_back_to_a_page_never_a_405(
     assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
     back = unquote(response["Location"].split("next=", 1)[1])
     client.force_login(getattr(world, RIGHTFUL.get(name, "officer_a")))
+    if name in OF_A_RUN:
+        # Back to the run's own page; the action's id names no run here (404, never a 405).
+        assert client.get(back).status_code in {200, 404}, back
+        assert back.startswith("/governance/disposal/"), back
+        return
     assert client.get(back).status_code == 200, back

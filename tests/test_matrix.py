@@ -495,6 +495,25 @@ MATRIX: list[Row] = [
         302,
     ),
     ("legal holds", lambda w: "/governance/holds/", OFFICERS, 404, 302),
+    # The organisation's settings (docs/settings.md): administrators only.
+    ("organisation settings", lambda w: "/settings/", {"admin"}, 404, 302),
+    (
+        "save organisation settings",
+        Post(
+            lambda w: "/settings/",
+            lambda w: {
+                "agency_name": "A",
+                "default_jurisdiction": "NZ",
+                "nz_target_hours": "48",
+                "reminder_hours": "24",
+                "reason": "x",
+                "version": "0",
+            },
+        ),
+        {"admin"},
+        404,
+        302,
+    ),
     (
         "hold A",
         Post(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.settings_forms import OrganisationSettingsForm
 from accounts.views import RoleDecisionForm, RoleRequestForm
 from breaches.intake.forms import AffectedForm, AttachmentForm, CommentForm, DetailsForm, ReportForm
 from breaches.models import Action
@@ -24,6 +25,14 @@ from breaches.register.filters import IncidentFilter
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
 from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.workflow.forms import TransitionForm
+from governance.forms import DecisionForm as GovernanceDecisionForm
+from governance.forms import (
+    HoldForm,
+    HoldReleaseForm,
+    RuleProposalForm,
+    RunApprovalForm,
+    RunCancelForm,
+)
 from reporting.forms import ReportRequestForm
 from tests.conftest import World
 from tests.test_matrix import needs_no_row, url_patterns
@@ -80,6 +89,14 @@ PAGES: dict[str, tuple[str, str, list[str]]] = {
     "breaches:access-log": ("GET", "/incidents/{ref}/access-log/", ["page"]),
     "breaches:incident-detail": ("GET", "/incidents/{ref}/", ["restore"]),
     "reporting:dashboard": ("GET", "/reports/dashboard/", ["quarter"]),
+    "organisation-settings": ("POST", "/settings/", _names(OrganisationSettingsForm)),
+    "governance:rule-propose": ("POST", "/governance/retention/propose/", _names(RuleProposalForm)),
+    "governance:rule-decide": ("POST", "/governance/retention/{pk}/decide/", _names(GovernanceDecisionForm)),
+    "governance:run-detail": ("GET", "/governance/disposal/{pk}/", ["page"]),
+    "governance:run-approve": ("POST", "/governance/disposal/{pk}/approve/", _names(RunApprovalForm)),
+    "governance:run-cancel": ("POST", "/governance/disposal/{pk}/cancel/", _names(RunCancelForm)),
+    "governance:hold-place": ("POST", "/governance/holds/place/", _names(HoldForm)),
+    "governance:hold-release": ("POST", "/governance/holds/{pk}/release/", _names(HoldReleaseForm)),
 }  # fmt: skip
 
 # Pages that read no input beyond their path (their path values are fuzzed elsewhere).
@@ -87,6 +104,8 @@ NO_INPUT = {
     "home", "logout", "account_logout", "mfa_index", "mfa_view_recovery_codes",
     "mfa_download_recovery_codes", "mfa_list_webauthn", "api-token-revoke", "breaches:draft-regulator", "breaches:draft-letter",
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
+    "governance:rules", "governance:runs", "governance:holds", "governance:run-resume",
+    "governance:run-propose",
 }  # fmt: skip
 
 # Whose form each page mostly is (officer_a's otherwise).
@@ -94,6 +113,10 @@ RIGHTFUL = {
     "reporting:reports": "executive", "reporting:dashboard": "executive",
     "breaches:restrict": "cpo", "breaches:report": "reporter",
     "role-request": "admin", "role-decide": "cpo", "roles": "admin",
+    "organisation-settings": "admin", "governance:rule-propose": "admin",
+    "governance:rule-decide": "cpo",
+    "governance:run-detail": "cpo", "governance:run-approve": "cpo",
+    "governance:run-cancel": "cpo",
 }  # fmt: skip
 ROLES = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
 text = st.one_of(

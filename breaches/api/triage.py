@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import organisation
 from breaches.triage.engine import FactsError, parse_facts
 from breaches.triage.services import run_engine
 
@@ -43,7 +43,7 @@ class TriageAssessView(APIView):
     def post(self, request: Request) -> Response:
         try:
             facts = parse_facts(
-                request.data, default_jurisdiction=settings.REGISTER_DEFAULT_JURISDICTION
+                request.data, default_jurisdiction=organisation.current().default_jurisdiction
             )
         except FactsError as exc:
             return Response({k: [v] for k, v in exc.errors.items()}, status=400)

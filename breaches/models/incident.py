@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts import organisation
 from accounts.models import BusinessUnit, HistoryContext, User
 from breaches.models.response import Action
 
@@ -540,10 +541,10 @@ class Incident(models.Model):
             return self.aware_at + timedelta(days=30)
         if jurisdiction == self.Jurisdiction.GDPR:
             return self.aware_at + timedelta(hours=72)
-        return self.aware_at + timedelta(hours=settings.TRIAGE_NZ_TARGET_HOURS)
+        return self.aware_at + timedelta(hours=organisation.current().nz_target_hours)
 
     def effective_jurisdiction(self) -> str:
-        return self.jurisdiction or settings.REGISTER_DEFAULT_JURISDICTION
+        return self.jurisdiction or organisation.current().default_jurisdiction
 
 
 @receiver(post_save, sender=BusinessUnit, dispatch_uid="incident-unit-name")

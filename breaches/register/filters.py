@@ -17,10 +17,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts import organisation
 from accounts.models import BusinessUnit
 from breaches.models import (
     Action,
@@ -192,7 +192,7 @@ class IncidentFilter(django_filters.FilterSet):
         if value == "missed":
             return running.filter(regulator_deadline__lte=now)
         if value == "soon":
-            hours = max(settings.TRIAGE_REMINDER_HOURS, default=24)
+            hours = organisation.current().reminder_horizon_hours
             return running.filter(
                 regulator_deadline__gt=now, regulator_deadline__lte=now + timedelta(hours=hours)
             )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from accounts import organisation
 from breaches.models import Incident, RegulatorDecision
 
 
@@ -43,7 +43,7 @@ def clock_for(incident: Incident, now: datetime | None = None) -> Clock | None:
         state = "stopped"
     elif left <= timedelta(0):
         state = "missed"
-    elif left <= timedelta(hours=max(settings.TRIAGE_REMINDER_HOURS, default=24)):
+    elif left <= timedelta(hours=organisation.current().reminder_horizon_hours):
         state = "soon"
     else:
         state = "ok"

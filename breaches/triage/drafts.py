@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import organisation
 from accounts.models import User
 from breaches.models import Comment, Decision, Incident
 
@@ -37,7 +38,7 @@ def _context(incident: Incident, officer: User) -> dict[str, Any]:
         "recipient": _recipient_text(facts.get("recipient")),
         "harm_types": [h.replace("_", " ") for h in facts.get("harm_types", [])],
         "today": timezone.localdate(),
-        "agency": settings.AGENCY_NAME,
+        "agency": organisation.current().agency_name,
         "shared_updates": incident.comments.filter(visibility=Comment.Visibility.SHARED).count(),
     }
 

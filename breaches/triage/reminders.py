@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import organisation
 from breaches.models import DeadlineReminder, Incident
 from breaches.selectors import cpo_emails, handling_officers
 from breaches.triage.clock import clock_purpose
@@ -22,7 +23,8 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
     the same transaction as the e-mail is sent, so each is sent exactly once.
     """
     now = now or timezone.now()
-    horizon = now + timedelta(hours=max(settings.TRIAGE_REMINDER_HOURS, default=24))
+    values = organisation.current()
+    horizon = now + timedelta(hours=values.reminder_horizon_hours)
     candidates = (
         Incident.objects.clock_running()
         .open()
@@ -34,7 +36,7 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
         assert incident.regulator_deadline is not None
         due: list[tuple[str, int]] = [
             (DeadlineReminder.Kind.APPROACHING, hours)
-            for hours in settings.TRIAGE_REMINDER_HOURS
+            for hours in values.reminder_hours
             if incident.regulator_deadline - timedelta(hours=hours)
             <= now
             < incident.regulator_deadline

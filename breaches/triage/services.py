@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import organisation
 from accounts.history import stamp_history
 from accounts.models import User
 from breaches.models import (
@@ -28,9 +29,11 @@ from config.errors import Conflict
 TELLS_INDIVIDUALS = frozenset({Decision.Individuals.NOTIFY, Decision.Individuals.DELAY})
 
 
-def engine_options() -> dict[str, int]:
-    """Settings the rule sets take (the NZ notification target in hours)."""
-    return {"nz_target_hours": settings.TRIAGE_NZ_TARGET_HOURS}
+def engine_options(at: datetime | None = None) -> dict[str, int]:
+    """Settings the rule sets take (the NZ notification target in hours): those in force now,
+    or those in force at ``at`` (re-reading a stored assessment as it was made)."""
+    values = organisation.current() if at is None else organisation.as_of(at)
+    return {"nz_target_hours": values.nz_target_hours}
 
 
 def facts_from_incident(incident: Incident) -> dict[str, Any]:
@@ -60,8 +63,8 @@ def facts_from_incident(incident: Incident) -> dict[str, Any]:
     }
 
 
-def run_engine(facts: Facts, *, rule_set: str | None = None) -> Result:
-    return assess(facts, rule_set=rule_set, **engine_options())
+def run_engine(facts: Facts, *, rule_set: str | None = None, at: datetime | None = None) -> Result:
+    return assess(facts, rule_set=rule_set, **engine_options(at))
 
 
 def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Assessment:
@@ -95,8 +98,10 @@ def assessment_create(*, incident: Incident, facts: Facts, actor: User) -> Asses
 
 
 def reread(assessment: Assessment) -> Result:
-    """Re-run a stored assessment with the exact rule-set version it used."""
-    return run_engine(parse_facts(assessment.facts), rule_set=assessment.rule_set)
+    """Re-run a stored assessment with the exact rule-set version and the settings it used."""
+    return run_engine(
+        parse_facts(assessment.facts), rule_set=assessment.rule_set, at=assessment.created_at
+    )
 
 
 def differs(assessment: Assessment, *, notify_regulator: str, notify_individuals: str) -> bool:

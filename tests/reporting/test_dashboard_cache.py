@@ -41,10 +41,11 @@ from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/reports/dashboard/"
-# Queries of a dashboard served from the cache: the session and the person, the picker's
-# quarters with data (two), the session saved again (its BEGIN, UPDATE and COMMIT); and for a
-# privacy officer the units they cover.
-WARM = 7
+# Queries of a dashboard served from the cache: the session and the person, the organisation's
+# settings' history (the target in force, part of the key); and for a privacy officer the units
+# they cover. The picker's quarters are cached too, and the session is saved at most once a
+# minute, not at each request (accounts.middleware).
+WARM = 3
 WARM_OFFICER = WARM + 1
 
 
@@ -161,7 +162,8 @@ def test_the_second_request_for_the_same_quarter_and_scope_is_served_from_the_ca
     assert cold >= WARM + 9  # the figures alone take nine queries at least
     # Another quarter is another entry.
     other, queries = figures_of(client, last_quarter().previous())
-    assert queries == cold and other.current.breaches == 0
+    # Computed again (the picker's quarters, already cached by the first request, are not).
+    assert queries >= WARM + 9 and other.current.breaches == 0
 
 
 def test_executives_and_the_cpo_share_the_agency_figures(cast: Cast) -> None:

@@ -30,7 +30,7 @@ ZONE = ZoneInfo("Pacific/Auckland")
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZONE)
 Q4, Q3, Q2 = Quarter(2026, 4), Quarter(2026, 3), Quarter(2026, 2)
 URL = "/reports/dashboard/"
-WARM = 7  # as in test_dashboard_cache.py
+WARM = 3  # as in test_dashboard_cache.py
 
 
 class Clock:

@@ -9,11 +9,11 @@ import json
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
+from accounts import organisation
 from breaches.triage.engine import FactsError, assess, parse_facts
-from breaches.triage.services import engine_options
 
 
 class Command(BaseCommand):
@@ -33,11 +33,24 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}", returncode=2) from exc
         try:
-            facts = parse_facts(data, default_jurisdiction=settings.REGISTER_DEFAULT_JURISDICTION)
-            result = assess(facts, rule_set=rule_set, **engine_options())
+            values = self.organisation()
+            facts = parse_facts(data, default_jurisdiction=values.default_jurisdiction)
+            result = assess(facts, rule_set=rule_set, nz_target_hours=values.nz_target_hours)
         except FactsError as exc:
             lines = "\n".join(f"  {name}: {message}" for name, message in exc.errors.items())
             raise CommandError(f"invalid facts:\n{lines}", returncode=2) from exc
         except (KeyError, ValueError) as exc:
             raise CommandError(f"unknown or unsuitable rule set: {exc}", returncode=2) from exc
         self.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+
+    def organisation(self) -> organisation.Organisation:
+        """The organisation's settings (docs/settings.md); where there is no register database
+        to read them from (a machine that only assesses facts), the environment's first values."""
+        try:
+            return organisation.current()
+        except DatabaseError as exc:
+            self.stderr.write(
+                f"Could not read the organisation's settings ({type(exc).__name__}): "
+                "assessing with the environment's first values."
+            )
+            return organisation.first_values()

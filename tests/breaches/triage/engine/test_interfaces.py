@@ -66,6 +66,7 @@ def test_api_malformed_json_is_400(world: World) -> None:
     assert response.status_code == 400
 
 
+@pytest.mark.django_db
 def test_cli_reads_a_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(VALID))
