@@ -97,6 +97,9 @@ REDACTABLE: dict[str, Redactable] = {
     "breaches_historicalaction": Redactable(
         "incident_id", ("title", "description", "carry_over_reason", "reminder_error")
     ),
+    "breaches_historicalindividualnotice": Redactable(
+        "incident_id", ("public_reason", "withheld_ground", "safety_check", "safe_channel")
+    ),
     "breaches_comment": Redactable("incident_id", ("body",)),
     "breaches_notification": Redactable("incident_id", ("reason",)),
     "breaches_decision": Redactable("incident_id", ("ground", "rationale")),

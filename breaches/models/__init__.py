@@ -20,7 +20,13 @@ from breaches.models.incident import (
     RegulatorDecision,
     Severity,
 )
-from breaches.models.response import Action, ActionQuerySet, Notification
+from breaches.models.response import (
+    Action,
+    ActionQuerySet,
+    AnonymousFollowUp,
+    IndividualNotice,
+    Notification,
+)
 from breaches.models.triage import (
     Assessment,
     AssessmentQuerySet,
@@ -33,6 +39,7 @@ __all__ = [
     "Action",
     "ActionQuerySet",
     "AffectedIndividual",
+    "AnonymousFollowUp",
     "Answer",
     "Assessment",
     "AssessmentQuerySet",
@@ -45,6 +52,7 @@ __all__ = [
     "IncidentBreachType",
     "IncidentInformationCategory",
     "IncidentQuerySet",
+    "IndividualNotice",
     "Notification",
     "ReferenceCounter",
     "RegulatorDecision",

@@ -295,6 +295,22 @@ class Incident(models.Model):
         MALICIOUS_THIRD_PARTY = "malicious_third_party", "Malicious third party"
         OTHER = "other", "Other"
 
+    class Reporting(models.TextChoices):
+        """How the reporter chose to be known (SPEC §2 "Confidential report")."""
+
+        NAMED = "named", "Named"
+        CONFIDENTIAL = "confidential", "Confidential: only the chief privacy officer sees who"
+        ANONYMOUS = "anonymous", "Anonymous: no account linked"
+
+    class Discovery(models.TextChoices):
+        """How the incident came to light (the reporting-culture figures)."""
+
+        SELF_REPORTED = "self_reported", "I made the mistake myself"
+        COLLEAGUE = "colleague", "A colleague noticed it"
+        CLIENT_OR_PUBLIC = "client_or_public", "A client or member of the public told us"
+        AUDIT = "audit", "An audit or check found it"
+        SYSTEM_ALERT = "system_alert", "A system alert"
+
     class Jurisdiction(models.TextChoices):
         NZ = "NZ", "New Zealand (Privacy Act 2020)"
         GDPR = "GDPR", "European Union (GDPR)"
@@ -345,6 +361,15 @@ class Incident(models.Model):
         blank=True,
         help_text="Blank means the organisation's default (REGISTER_DEFAULT_JURISDICTION).",
     )
+
+    # Confidential: the reporter's identity is shown to the chief privacy officer only.
+    # Anonymous: ``reporter`` is the register's one anonymous account, never the sender.
+    reporting = models.CharField(
+        max_length=16, choices=Reporting.choices, default=Reporting.NAMED
+    )
+    # A report about a colleague's conduct: restricted to the CPO on arrival (SPEC §3).
+    about_colleague = models.BooleanField(default=False)
+    discovered_by = models.CharField(max_length=24, choices=Discovery.choices, blank=True)
 
     is_restricted = models.BooleanField(default=False)
     restricted_to = models.ManyToManyField(

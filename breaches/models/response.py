@@ -17,8 +17,15 @@ class Notification(models.Model):
     """
 
     class Recipient(models.TextChoices):
-        REGULATOR = "regulator", "The regulator (Privacy Commissioner)"
+        REGULATOR = "regulator", "The regulator"
         INDIVIDUALS = "individuals", "Affected individuals"
+
+    class Stage(models.TextChoices):
+        """A notification to the regulator may be given in phases (NZ s114, GDPR Art. 33(4))."""
+
+        INITIAL = "initial", "Initial"
+        UPDATE = "update", "Update"
+        FINAL = "final", "Final"
 
     class Method(models.TextChoices):
         ONLINE_FORM = "online_form", "Online form"
@@ -34,6 +41,7 @@ class Notification(models.Model):
     )
     recipient = models.CharField(max_length=16, choices=Recipient.choices)
     method = models.CharField(max_length=16, choices=Method.choices)
+    stage = models.CharField(max_length=8, choices=Stage.choices, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
     reference_number = models.CharField(max_length=80, blank=True)
     reason = models.TextField(blank=True, help_text="Why not notified, or why delayed.")
@@ -50,6 +58,98 @@ class Notification(models.Model):
         return (
             f"{self.incident.reference}: {self.get_recipient_display()} {self.get_method_display()}"
         )
+
+
+class IndividualNotice(models.Model):
+    """The notice to one affected person, or a public notice with its reason (SPEC §4.4).
+
+    A row moves from planned to sent to its outcome; every change is kept in its history.
+    Where a person who may pose a risk could receive or see it (``safety_check_required``),
+    it cannot be marked sent until a safety check and a safe channel are recorded.
+    """
+
+    class Channel(models.TextChoices):
+        LETTER = "letter", "Letter"
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone"
+        IN_PERSON = "in_person", "In person"
+        REPRESENTATIVE = "representative", "Through a representative or advocate"
+        PUBLIC_NOTICE = "public_notice", "Public notice"
+
+    class Outcome(models.TextChoices):
+        PLANNED = "planned", "Not sent yet"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        RETURNED = "returned", "Returned"
+        WITHHELD = "withheld", "Withheld (ground recorded)"
+
+    incident = models.ForeignKey(
+        "breaches.Incident", on_delete=models.PROTECT, related_name="notices"
+    )
+    # The person told; empty for a public notice.
+    affected = models.ForeignKey(
+        "breaches.AffectedIndividual",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    is_public = models.BooleanField(default=False)
+    public_reason = models.TextField(blank=True, help_text="Why a public notice was used.")
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PLANNED)
+    withheld_ground = models.TextField(blank=True)
+    # When it should be sent by; ``sent_at`` after it is late (the quarterly figures count it).
+    due_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    safety_check_required = models.BooleanField(default=False)
+    safety_check = models.TextField(blank=True)
+    safe_channel = models.TextField(blank=True)
+    safety_checked_at = models.DateTimeField(null=True, blank=True)
+    safety_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    class Meta:
+        ordering = ["incident", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "affected"],
+                condition=models.Q(affected__isnull=False),
+                name="uniq_notice_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"], name="notice_sent")]
+
+    def __str__(self) -> str:
+        who = "Public notice" if self.is_public else str(self.affected)
+        return f"{who}: {self.get_outcome_display()}"
+
+
+class AnonymousFollowUp(models.Model):
+    """The one link between an anonymous report and whoever holds its follow-up code: the
+    code's hash, nothing about the sender (SPEC §2)."""
+
+    incident = models.OneToOneField(
+        "breaches.Incident", on_delete=models.PROTECT, related_name="anonymous_follow_up"
+    )
+    code_hash = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"follow-up of incident {self.incident_id}"
 
 
 # The change reasons of the history rows written when an incident is closed with open actions:

@@ -30,11 +30,13 @@ from breaches.models import Action, Comment, Decision, Incident
 from breaches.permissions import can_contribute, can_write_internal, handles
 from breaches.response.actions import ClosingOutcome, action_create
 from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.response.notices import notice_summary
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict, incident_unrestrict
 from breaches.selectors import incident_in_scope, owners_losing_sight
 from breaches.timeline import incident_timeline
 from breaches.triage.clock import clock_for
+from breaches.triage.completeness import draft_checks
 from breaches.workflow.forms import TransitionForm
 from breaches.workflow.services import available_transitions, incident_transition
 from config import kept_input
@@ -199,6 +201,8 @@ def render_incident(
         context["transitions"] = rows
         context["decision"] = current_decision(incident)
         context["outcome_choices"] = ClosingOutcome.choices
+        context["draft_checks"] = draft_checks(incident)
+        context["notice_summary"] = notice_summary(incident)
     if user.is_chief_privacy_officer:
         context["restrict_form"] = page.get(
             "restriction", restrict_form, _RESTRICTION, RestrictForm, RESTRICT_IDS
