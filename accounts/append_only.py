@@ -100,6 +100,16 @@ REDACTABLE: dict[str, Redactable] = {
     "breaches_historicalindividualnotice": Redactable(
         "incident_id", ("public_reason", "withheld_ground", "safety_check", "safe_channel")
     ),
+    "breaches_historicalnotificationcontent": Redactable(
+        "incident_id",
+        (
+            "contact_point",
+            "likely_consequences",
+            "measures_taken",
+            "advice_to_individuals",
+            "other_agencies",
+        ),
+    ),
     "breaches_comment": Redactable("incident_id", ("body",)),
     "breaches_notification": Redactable("incident_id", ("reason",)),
     "breaches_decision": Redactable("incident_id", ("ground", "rationale")),

@@ -26,6 +26,7 @@ from breaches.models.response import (
     AnonymousFollowUp,
     IndividualNotice,
     Notification,
+    NotificationContent,
 )
 from breaches.models.triage import (
     Assessment,
@@ -54,6 +55,7 @@ __all__ = [
     "IncidentQuerySet",
     "IndividualNotice",
     "Notification",
+    "NotificationContent",
     "ReferenceCounter",
     "RegulatorDecision",
     "Severity",

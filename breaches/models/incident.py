@@ -364,9 +364,7 @@ class Incident(models.Model):
 
     # Confidential: the reporter's identity is shown to the chief privacy officer only.
     # Anonymous: ``reporter`` is the register's one anonymous account, never the sender.
-    reporting = models.CharField(
-        max_length=16, choices=Reporting.choices, default=Reporting.NAMED
-    )
+    reporting = models.CharField(max_length=16, choices=Reporting.choices, default=Reporting.NAMED)
     # A report about a colleague's conduct: restricted to the CPO on arrival (SPEC §3).
     about_colleague = models.BooleanField(default=False)
     discovered_by = models.CharField(max_length=24, choices=Discovery.choices, blank=True)

@@ -138,6 +138,35 @@ class IndividualNotice(models.Model):
         return f"{who}: {self.get_outcome_display()}"
 
 
+class NotificationContent(models.Model):
+    """What the drafts need that the report does not hold (SPEC §4.4): written by the
+    incident's officers, changed with history. The drafts' completeness check names what is
+    still empty for the incident's law."""
+
+    incident = models.OneToOneField(
+        "breaches.Incident", on_delete=models.PROTECT, related_name="notification_content"
+    )
+    contact_point = models.TextField(
+        blank=True, help_text="Who people and the regulator can contact, and how."
+    )
+    likely_consequences = models.TextField(blank=True)
+    measures_taken = models.TextField(
+        blank=True, help_text="Measures taken or proposed to address it and reduce harm."
+    )
+    advice_to_individuals = models.TextField(
+        blank=True, help_text="Steps the people affected can take to protect themselves."
+    )
+    other_agencies = models.TextField(
+        blank=True, help_text="Other agencies told (or to be told), and why."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(bases=[HistoryContext])
+
+    def __str__(self) -> str:
+        return f"notification content of incident {self.incident_id}"
+
+
 class AnonymousFollowUp(models.Model):
     """The one link between an anonymous report and whoever holds its follow-up code: the
     code's hash, nothing about the sender (SPEC §2)."""
