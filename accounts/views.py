@@ -15,6 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.forms import DecideWithPasswordForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiToken, RoleGrant, User
 from accounts.roles import approver_role, may_request, role_decide, role_request
@@ -64,19 +65,8 @@ class RoleRequestForm(forms.Form):
     )
 
 
-class RoleDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label="Decision", choices=[("approve", "Approve"), ("refuse", "Refuse")],
-        widget=forms.RadioSelect,
-    )  # fmt: skip
-    note = forms.CharField(
-        label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-        required=False,
-    )  # fmt: skip
-    password = forms.CharField(
-        label="Your password, again", widget=forms.PasswordInput,
-        help_text="Approving gives someone power: confirm it is you.",
-    )  # fmt: skip
+class RoleDecisionForm(DecideWithPasswordForm):
+    why_asked = "Approving gives someone power: confirm it is you."
 
 
 def _may_see_roles(user: User) -> bool:

@@ -184,11 +184,26 @@ def build_users(units: dict[str, BusinessUnit], password: str) -> dict[str, User
     return users
 
 
-def generate(**kwargs: Any) -> Generated:
+def generate(
+    *,
+    incidents: int = 320,
+    seed: int = 20261125,
+    now: datetime | None = None,
+    password: str = "demo",
+    with_history: bool = True,
+    batch_size: int = 2000,
+) -> Generated:
     """``_generate`` (below), reading the organisation's settings once for the whole run rather
     than once a save (hundreds of thousands of queries at the benchmark's volume)."""
     with organisation.held():
-        return _generate(**kwargs)
+        return _generate(
+            incidents=incidents,
+            seed=seed,
+            now=now,
+            password=password,
+            with_history=with_history,
+            batch_size=batch_size,
+        )
 
 
 def _generate(

@@ -6,8 +6,9 @@ its rows, which PostgreSQL reads from an index without visiting the table, skipp
 before them; then those rows with everything a row shows. Read in one step, every skipped row
 was fetched and had its columns computed (the register's page 2,000 of 100,000 incidents:
 50,000 rows, docs/performance.md). A page past the middle is read from the other end, in the
-reverse order, so the last page costs what the first does. A sort on another table's
-column is always read in two steps (``_sorts_on_a_join``).
+reverse order, so the last page costs what the first does. Every sort the register and the
+API offer is on the incident's own columns (the unit's name is copied onto it), so the first
+pages are read in one step.
 """
 
 from __future__ import annotations
@@ -43,14 +44,6 @@ def deferred_rows(queryset: QuerySet[Any], bottom: int, top: int, count: int) ->
     return [rows[pk] for pk in ids if pk in rows]
 
 
-def _sorts_on_a_join(queryset: QuerySet[Any]) -> bool:
-    """Does it sort on another table's column (the register by unit name)? PostgreSQL then
-    sorts a whole group of rows before it can stop at a page, and computed every column of
-    each (the overdue-action flag, the reporter) before sorting: reading the ids first sorts
-    only ids."""
-    return any(isinstance(key, str) and "__" in key for key in queryset.query.order_by)
-
-
 class DeferredPaginator(Paginator):
     """A paginator reading deep pages of an ordered queryset with ``deferred_rows``."""
 
@@ -61,11 +54,7 @@ class DeferredPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         rows = self.object_list
-        if (
-            isinstance(rows, QuerySet)
-            and rows.ordered
-            and (bottom >= DEFER_AFTER or _sorts_on_a_join(rows))
-        ):
+        if isinstance(rows, QuerySet) and rows.ordered and bottom >= DEFER_AFTER:
             return Page(deferred_rows(rows, bottom, top, self.count), number, self)
         return Page(rows[bottom:top], number, self)
 

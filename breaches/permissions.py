@@ -16,6 +16,12 @@ from django.db import transaction
 from accounts.models import User
 from breaches.models import Incident
 
+# Why nothing more can be written to a disposed-of incident.
+DISPOSED = (
+    "This incident's personal content was disposed of under the retention rules: "
+    "nothing more can be added to it or changed."
+)
+
 
 def can_use_register(user: User) -> bool:
     """The register lists incidents across units: privacy officers and the CPO only."""
@@ -48,8 +54,11 @@ def can_write_internal(user: User, incident: Incident) -> bool:
 def can_contribute(user: User, incident: Incident) -> bool:
     """May ``user`` add information, comments or evidence to ``incident`` (already in scope)?
 
-    Its handlers may at any time; its reporter while it is open.
+    Its handlers may at any time; its reporter while it is open. Nobody may once its personal
+    content was disposed of (SPEC §9): nothing new goes into a record kept only for its figures.
     """
+    if incident.disposed_at is not None:
+        return False
     if handles(user, incident):
         return True
     return incident.reporter_id == user.pk and incident.is_open
@@ -77,4 +86,6 @@ def lock_for_write(
     )
     if locked is None:
         raise PermissionDenied(refusal or "Only the incident's privacy officers can do this.")
+    if locked.disposed_at is not None:
+        raise PermissionDenied(DISPOSED)
     return locked

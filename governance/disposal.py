@@ -538,6 +538,8 @@ def dispose(*, item: DisposalItem, run: DisposalRun) -> bool:
             # Rows appeared between counting and blanking: roll back, the retry counts again.
             raise RuntimeError(f"{incident.reference}: blanked {blanked} rows, counted otherwise")
         files = _remove_live_content(incident, approver=approver, rule=rule, now=now)
+        # From now on nothing can be added to it (breaches.permissions.lock_for_write).
+        Incident.objects.filter(pk=incident.pk).update(disposed_at=now)
         item.status, item.files, item.note = DisposalItem.Status.DISPOSED, files, ""
         item.save(update_fields=["status", "files", "note"])
     return True

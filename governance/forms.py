@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.forms import DecideWithPasswordForm
 from breaches.models import Incident
 from breaches.models.incident import REFERENCE_MAX_LENGTH, REFERENCE_PATTERN
 from governance.models import MAX_RETENTION_YEARS
@@ -43,21 +44,10 @@ class RuleProposalForm(forms.Form):
         return cleaned
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(DecideWithPasswordForm):
     """Approve or refuse a proposed rule, after typing one's password again."""
 
-    decision = forms.ChoiceField(
-        label="Decision", choices=[("approve", "Approve"), ("refuse", "Refuse")],
-        widget=forms.RadioSelect,
-    )  # fmt: skip
-    note = forms.CharField(
-        label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-        required=False,
-    )  # fmt: skip
-    password = forms.CharField(
-        label="Your password, again", widget=forms.PasswordInput,
-        help_text="The rule decides when records are destroyed: confirm it is you.",
-    )  # fmt: skip
+    why_asked = "The rule decides when records are destroyed: confirm it is you."
 
 
 class RunProposalForm(forms.Form):

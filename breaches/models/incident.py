@@ -349,8 +349,9 @@ class Incident(models.Model):
     containment_steps = models.TextField(blank=True)
     contained_at = models.DateTimeField(null=True, blank=True)
 
+    # No index of its own: ``incident_unit_scope`` begins with it.
     business_unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.PROTECT, related_name="incidents"
+        BusinessUnit, on_delete=models.PROTECT, related_name="incidents", db_index=False
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents"
@@ -359,7 +360,7 @@ class Incident(models.Model):
         max_length=8,
         choices=Jurisdiction.choices,
         blank=True,
-        help_text="Blank means the organisation's default (REGISTER_DEFAULT_JURISDICTION).",
+        help_text="Blank means the organisation's default jurisdiction (its settings).",
     )
 
     # Confidential: the reporter's identity is shown to the chief privacy officer only.
@@ -378,6 +379,10 @@ class Incident(models.Model):
     # incident instead of creating a second one.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
     officers_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Set when a disposal run removed its personal content (``governance.disposal``; the
+    # disposal record says the rest): nothing new may be added to it after that.
+    disposed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Kept in step with the latest assessment and decision by the triage services, so the
     # register can filter and sort on them without joins.
@@ -422,11 +427,11 @@ class Incident(models.Model):
     objects = IncidentQuerySet.as_manager()
     _loaded_unit_id: int | None = None  # see ``from_db``
     # The ranks follow from severity and status, and the unit's name from the unit, which the
-    # history already holds.
+    # history already holds; the disposal's time from its disposal record.
     history = HistoricalRecords(
         bases=[HistoryContext],
         m2m_fields=[restricted_to],
-        excluded_fields=["severity_rank", "status_rank", "unit_name"],
+        excluded_fields=["severity_rank", "status_rank", "unit_name", "disposed_at"],
     )
 
     class Meta:

@@ -26,8 +26,8 @@ S = Incident.Status
 
 def available_transitions(incident: Incident, user: User) -> list[tuple[Transition, str | None]]:
     """What this person may do now: each transition with the reason it is blocked, if it is."""
-    if not handles(user, incident):
-        return []
+    if incident.disposed_at is not None or not handles(user, incident):
+        return []  # a disposed-of incident stays closed (breaches.permissions.DISPOSED)
     return [
         (t, t.precondition(incident) if t.precondition else None)
         for t in transitions_from(incident)
