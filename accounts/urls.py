@@ -22,6 +22,7 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<str:key>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("account/roles/", views.roles, name="roles"),
+    path("access-log/", views.agency_access_log, name="agency-access-log"),
     path("account/roles/request/", views.role_request_view, name="role-request"),
     path("account/roles/<int:pk>/decide/", views.role_decide_view, name="role-decide"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import DecideWithPasswordForm
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import ApiToken, RoleGrant, User
+from accounts.models import AccessEvent, ApiToken, RoleGrant, User
 from accounts.roles import approver_role, may_request, role_decide, role_request
 from config import kept_input
 from config.errors import page_call
@@ -253,3 +254,39 @@ def api_token_revoke(request: AuthenticatedHttpRequest, key: str) -> HttpRespons
     get_object_or_404(ApiToken, user=request.user, token_key=key).delete()
     messages.success(request, "Token revoked: it no longer works.")
     return redirect("api-tokens")
+
+
+# Agency-wide reads a page: the access log's rows that belong to no one incident.
+AGENCY_LOG_PAGE = 50
+
+
+def _what_was_read(event: AccessEvent) -> str:
+    """The detail of an agency-wide read in words: which backup, quarter or register filter."""
+    detail = event.detail if isinstance(event.detail, dict) else {}
+    if "backup" in detail:
+        return (
+            f"Backup of the whole register to {detail['backup']} "
+            f"({detail.get('rows', '?')} rows, {detail.get('files', '?')} files)"
+        )
+    if "quarter" in detail:
+        return f"Quarterly report {detail['quarter']}"
+    if "filters" in detail:
+        filters = detail["filters"] if isinstance(detail["filters"], dict) else {}
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(filters.items()) if v not in ("", None))
+        return f"Register export ({shown or 'no filters: every incident in scope'})"
+    return ""
+
+
+@login_required
+def agency_access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The chief privacy officer's view of reads that belong to no one incident: backups of
+    the whole register, register exports, quarterly report downloads. (Each incident's own
+    reads are on its access-log page.)"""
+    if not (request.user.is_active and request.user.is_chief_privacy_officer):
+        raise Http404
+    events = AccessEvent.objects.filter(incident__isnull=True).select_related("user")
+    page = Paginator(events.order_by("-at", "-id"), AGENCY_LOG_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(event, _what_was_read(event)) for event in page.object_list]
+    return render(request, "accounts/access_log.html", {"page_obj": page, "rows": rows})

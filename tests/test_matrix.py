@@ -89,6 +89,7 @@ MATRIX: list[Row] = [
     ("report status", lambda w: "/reports/999999/status.json", set(), 404, 302),
     ("report download", lambda w: "/reports/999999/download/", set(), 404, 302),
     ("my actions", lambda w: "/incidents/actions/mine/", ALL, 404, 302),
+    ("agency access log", lambda w: "/access-log/", {"cpo"}, 404, 302),
     ("export", lambda w: "/incidents/export.csv", OFFICERS, 404, 302),
     (
         "access log A",
