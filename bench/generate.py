@@ -225,6 +225,9 @@ def _generate(
     final state with their assessments and decisions, and nothing else.
     """
     rng = random.Random(seed)
+    # Its own sequence, so that adding what the reporting-culture figures read left every other
+    # draw (and so the demo's figures) as it was.
+    culture = random.Random(seed + 1)
     now = now or timezone.now()
     with transaction.atomic():
         units = build_units()
@@ -280,6 +283,7 @@ def _generate(
             incident, plan, extra = _draw(
                 rng, kind, cause, scenario, reported_at, aware_at, reporter, hot=hot, now=now
             )
+            _reporting_culture(incident, cause, culture)
             drawn.append((incident, plan, extra))
             result.by_kind[kind] += 1
         # References in the order the reports came in.
@@ -397,8 +401,9 @@ def _draw(
         contained_at=contained_at if contained_before else None,
         business_unit=reporter.business_unit,
         reporter=reporter,
+        # A report of a colleague's deliberate misuse is restricted on arrival (SPEC §3).
         is_restricted=not hot
-        and rng.random() < (0.5 if cause == Incident.Cause.DELIBERATE_MISUSE else 0.02),
+        and rng.random() < (1.0 if cause == Incident.Cause.DELIBERATE_MISUSE else 0.02),
         officers_notified_at=reported_at,
     )
     # The clock starts at awareness, before anyone has assessed the report (as at intake).
@@ -413,6 +418,30 @@ def _draw(
         ],
     }
     return incident, plan, extra
+
+
+# How incidents come to light, in the demo: mostly people owning up or noticing (the register
+# wants those), some clients, audits and alerts, and some reports that do not say.
+DISCOVERY = [
+    (Incident.Discovery.SELF_REPORTED, 30),
+    (Incident.Discovery.COLLEAGUE, 20),
+    (Incident.Discovery.CLIENT_OR_PUBLIC, 20),
+    (Incident.Discovery.AUDIT, 10),
+    (Incident.Discovery.SYSTEM_ALERT, 8),
+    ("", 12),
+]
+# The share of reports made confidentially (only the CPO sees who reported them).
+CONFIDENTIAL_SHARE = 0.08
+
+
+def _reporting_culture(incident: Incident, cause: str, rng: random.Random) -> None:
+    """How it came to light, whether it was reported confidentially, whether it is about a
+    colleague's conduct (restricted on arrival)."""
+    values, weights = zip(*DISCOVERY, strict=True)
+    incident.discovered_by = rng.choices(values, weights)[0]
+    if rng.random() < CONFIDENTIAL_SHARE:
+        incident.reporting = Incident.Reporting.CONFIDENTIAL
+    incident.about_colleague = cause == Incident.Cause.DELIBERATE_MISUSE and incident.is_restricted
 
 
 def _final_state(incident: Incident, plan: Plan, now: datetime) -> None:
