@@ -59,7 +59,8 @@ PRIVILEGED_ROLES = frozenset(
 FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
 # Pages a privileged person without a factor may reach while MFA_REQUIRED holds them: the ones
-# that enrol a factor, show its recovery codes, confirm it is them, and sign out.
+# that enrol a factor, show its recovery codes, confirm it is them, and sign out; and the two
+# pages that need no account.
 ENROLMENT_PAGES = frozenset(
     {
         "logout",
@@ -74,6 +75,10 @@ ENROLMENT_PAGES = frozenset(
         "mfa_view_recovery_codes",
         "mfa_generate_recovery_codes",
         "mfa_download_recovery_codes",
+        # The anonymous report and its follow-up use no account at all (a signed-in person
+        # is ignored there): the factor guards nothing on them.
+        "report-anonymously",
+        "follow-up",
     }
 )
 

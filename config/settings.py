@@ -180,6 +180,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Anonymous reports (breaches/intake/anonymous.py): per ten-minute window, reports sent and wrong
+# follow-up codes, overall and per sender (a rotating keyed hash of the address, kept in the
+# cache only, never stored).
+ANONYMOUS_REPORTS_PER_WINDOW = env_int("ANONYMOUS_REPORTS_PER_WINDOW", 60)
+ANONYMOUS_REPORTS_PER_SENDER = env_int("ANONYMOUS_REPORTS_PER_SENDER", 5)
+ANONYMOUS_CODE_FAILURES_PER_WINDOW = env_int("ANONYMOUS_CODE_FAILURES_PER_WINDOW", 200)
+ANONYMOUS_CODE_FAILURES_PER_SENDER = env_int("ANONYMOUS_CODE_FAILURES_PER_SENDER", 10)
 # How many reverse proxies in front of the app append to X-Forwarded-For (docker-compose: the
 # TLS proxy, so 1). 0 trusts only the socket's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

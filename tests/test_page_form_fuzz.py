@@ -19,10 +19,23 @@ from hypothesis import strategies as st
 
 from accounts.settings_forms import OrganisationSettingsForm
 from accounts.views import RoleDecisionForm, RoleRequestForm
+from breaches.intake.anonymous import AnonymousReportForm, FollowUpAnswerForm, FollowUpCodeForm
 from breaches.intake.forms import AffectedForm, AttachmentForm, CommentForm, DetailsForm, ReportForm
 from breaches.models import Action
 from breaches.register.filters import IncidentFilter
-from breaches.response.forms import ActionForm, NotificationForm, RestrictForm
+from breaches.response.forms import (
+    ActionForm,
+    NotificationContentForm,
+    NotificationForm,
+    RestrictForm,
+)
+from breaches.response.notice_views import (
+    OutcomeForm,
+    PlanForm,
+    PublicNoticeForm,
+    SafetyCheckForm,
+    SentForm,
+)
 from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.workflow.forms import TransitionForm
 from governance.forms import DecisionForm as GovernanceDecisionForm
@@ -51,12 +64,21 @@ def _names(*form_classes: type[forms.Form], extra: Iterable[str] = ()) -> list[s
 # URL name → (method, path with {ref}/{pk}, the names it reads).
 PAGES: dict[str, tuple[str, str, list[str]]] = {
     "breaches:report": ("POST", "/incidents/new/", _names(ReportForm, extra=AFFECTED)),
+    "report-anonymously": ("POST", "/report-anonymously/", _names(AnonymousReportForm)),
+    "follow-up": ("POST", "/follow-up/", _names(FollowUpCodeForm, FollowUpAnswerForm, extra=["pass"])),
     "breaches:add-details": ("POST", "/incidents/{ref}/details/", _names(DetailsForm, extra=AFFECTED)),
     "breaches:triage": ("POST", "/incidents/{ref}/triage/", _names(FactsForm, extra=["action"])),
     "breaches:decide": ("POST", "/incidents/{ref}/triage/decision/", _names(DecisionForm)),
     "breaches:transition": ("POST", "/incidents/{ref}/transition/", _names(TransitionForm)),
     "breaches:notify": ("POST", "/incidents/{ref}/notifications/", _names(NotificationForm)),
+    "breaches:notification-content": ("POST", "/incidents/{ref}/notification-content/", _names(NotificationContentForm)),
     "breaches:add-action": ("POST", "/incidents/{ref}/actions/", _names(ActionForm)),
+    "breaches:notices": ("GET", "/incidents/{ref}/notices/", ["restore"]),
+    "breaches:notices-plan": ("POST", "/incidents/{ref}/notices/plan/", _names(PlanForm)),
+    "breaches:notices-public": ("POST", "/incidents/{ref}/notices/public/", _names(PublicNoticeForm)),
+    "breaches:notice-safety-check": ("POST", "/incidents/{ref}/notices/{pk}/safety-check/", _names(SafetyCheckForm)),
+    "breaches:notice-sent": ("POST", "/incidents/{ref}/notices/{pk}/sent/", _names(SentForm)),
+    "breaches:notice-outcome": ("POST", "/incidents/{ref}/notices/{pk}/outcome/", _names(OutcomeForm)),
     "breaches:restrict": ("POST", "/incidents/{ref}/restriction/", _names(RestrictForm, extra=["lift"])),
     "breaches:add-comment": ("POST", "/incidents/{ref}/comments/", _names(CommentForm)),
     "breaches:add-attachment": ("POST", "/incidents/{ref}/attachments/", _names(AttachmentForm)),
@@ -105,7 +127,7 @@ NO_INPUT = {
     "mfa_download_recovery_codes", "mfa_list_webauthn", "api-token-revoke", "breaches:draft-regulator", "breaches:draft-letter",
     "breaches:attachment-download", "reporting:report-status", "reporting:report-download",
     "governance:rules", "governance:runs", "governance:holds", "governance:run-resume",
-    "governance:run-propose",
+    "governance:run-propose", "agency-access-log",
 }  # fmt: skip
 
 # Whose form each page mostly is (officer_a's otherwise).
@@ -118,6 +140,8 @@ RIGHTFUL = {
     "governance:run-detail": "cpo", "governance:run-approve": "cpo",
     "governance:run-cancel": "cpo",
 }  # fmt: skip
+# Pages for people without an account (anonymous reports): fuzzed signed out.
+NO_ACCOUNT = {"report-anonymously", "follow-up"}
 ROLES = ["reporter", "reporter2", "officer_a", "officer_b", "cpo", "executive", "admin", "named"]
 text = st.one_of(
     st.text(max_size=200),
@@ -125,6 +149,7 @@ text = st.one_of(
         "", "0", "-1", "99999999999999999999999", "2026-13-45", "2026-03-02T09:30", "0001-01-01",
         "9999-12-31T23:59", "0001Q1", "9999Q4", "breach", "near_miss", "regulator", "done",
         "x\r\nBcc: a@b.c", "\x00", "on", "assess", "closed", "reopened", "NZ", "AU",
+        "named", "confidential", "anonymous", "deliberate_misuse", "self_reported",
     ]),
 )  # fmt: skip
 
@@ -158,7 +183,7 @@ def test_every_page_form_for_every_role_never_500s(
     rightful = RIGHTFUL.get(name, "officer_a")
     role = data.draw(st.one_of(st.just(rightful), st.sampled_from(ROLES)), label="role")
     client = Client()
-    if name not in {"login", "account_login"}:
+    if name not in {"login", "account_login", *NO_ACCOUNT}:
         user = getattr(world, role)
         client.force_login(user)
         # Signed in a moment ago with a password: the second-factor pages that first ask the
