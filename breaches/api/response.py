@@ -35,13 +35,18 @@ from breaches.selectors import actions_acted_on_by, actions_owned_by
 class NotificationSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     recipient = StrictChoiceField(choices=Notification.Recipient.choices)
     method = StrictChoiceField(choices=Notification.Method.choices)
+    # Required for a notification made to the regulator (initial, update, final): omitted, it
+    # is "" and the service refuses it beside the field, with every other field's error.
+    stage = StrictChoiceField(
+        choices=Notification.Stage.choices, required=False, allow_blank=True, default=""
+    )
     notified_at = SafeDateTimeField(required=False, allow_null=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
 
     class Meta:
         model = Notification
-        fields = ["id", "recipient", "method", "notified_at", "reference_number", "reason",
-                  "on_time", "recorded_by", "recorded_at"]  # fmt: skip
+        fields = ["id", "recipient", "stage", "method", "notified_at", "reference_number",
+                  "reason", "on_time", "recorded_by", "recorded_at"]  # fmt: skip
         read_only_fields = ["id", "on_time", "recorded_by", "recorded_at"]
 
 

@@ -25,10 +25,22 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class NotificationForm(forms.Form):
+    """A notification made (or why not). To the regulator, in stages (the service checks the
+    stage with the other fields, so every error shows at once); "Affected individuals" records
+    the overall answer (told, or not and why): each person's own notice is recorded on the
+    notices page."""
+
     recipient = forms.ChoiceField(
         label="Who", choices=Notification.Recipient.choices, widget=forms.RadioSelect
     )
     method = forms.ChoiceField(label="How", choices=Notification.Method.choices)
+    stage = forms.ChoiceField(
+        label="Stage (the regulator only)",
+        choices=[("", "Not a notification to the regulator"), *Notification.Stage.choices],
+        required=False,
+        help_text="The regulator can be told in stages (GDPR Art. 33(4); the NZ Act allows "
+        "information in phases): the first is the initial one, then updates, then the final one.",
+    )
     notified_at = local_datetime_field(
         label="When", required=False, help_text="Leave empty if not notified."
     )
@@ -38,6 +50,8 @@ class NotificationForm(forms.Form):
     reason = forms.CharField(
         label="Reason for not notifying or delaying", widget=forms.Textarea(attrs={"rows": 2}),
         required=False, max_length=2000,
+        help_text="Notified the regulator late? Give the reasons for the delay here "
+        "(GDPR Art. 33(1)).",
     )  # fmt: skip
 
 
@@ -155,4 +169,42 @@ class RestrictForm(forms.Form):
     )
     reason = forms.CharField(
         label="Reason", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+def _content_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, help_text=help_text, required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )  # fmt: skip
+
+
+class NotificationContentForm(forms.Form):
+    """What the drafts need that the report does not hold (``NotificationContent``). Each
+    field says which provisions ask for it; every one may stay empty until it is known (the
+    completeness check lists what is still missing)."""
+
+    contact_point = _content_field(
+        "Contact point",
+        "Who the regulator and the people affected can contact, and how (NZ s117; GDPR "
+        "Art. 33(3)(b); AU s26WK(3)(a)).",
+    )
+    likely_consequences = _content_field(
+        "Likely consequences",
+        "The harm the breach is likely to cause the people affected (GDPR Art. 33(3)(c), "
+        "Art. 34(2)).",
+    )
+    measures_taken = _content_field(
+        "Measures taken or proposed",
+        "What you have done or will do about the breach and to reduce harm, including whether "
+        "the people affected have been or will be told (NZ s117; GDPR Art. 33(3)(d)).",
+    )
+    advice_to_individuals = _content_field(
+        "Advice to the people affected",
+        "Steps they can take to protect themselves (NZ s117; AU s26WK(3)(d) recommendations).",
+    )
+    other_agencies = _content_field(
+        "Other agencies told, and why",
+        "For example the Police or CERT NZ, and the reason (NZ s117). GDPR incidents: start a "
+        "line with “Supervisory authority:” to name the authority the draft is addressed to.",
     )

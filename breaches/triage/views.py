@@ -14,10 +14,13 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessEvent
 from breaches.access import record_access
-from breaches.models import Assessment, Incident
+from breaches.models import Assessment, Incident, NotificationContent
+from breaches.response.forms import NotificationContentForm
+from breaches.response.notifications import notification_content_save
 from breaches.selectors import incident_handled
 from breaches.triage.clock import clock_for
-from breaches.triage.drafts import individual_letter, regulator_draft
+from breaches.triage.completeness import draft_checks
+from breaches.triage.drafts import file_name, individual_letter, regulator_draft
 from breaches.triage.engine import Facts, FactsError, parse_facts
 from breaches.triage.forms import DecisionForm, FactsForm
 from breaches.triage.services import (
@@ -107,6 +110,7 @@ def _page(
         "facts_unsaved": _unsaved(facts_form, latest),
         "decisions": decisions,
         "clock": clock_for(incident),
+        "draft_checks": draft_checks(incident),
     }
     return render(request, "breaches/triage/triage.html", context, status=status)
 
@@ -195,9 +199,65 @@ def _draft(request: AuthenticatedHttpRequest, reference: str, *, kind: str) -> H
     record_access(
         request, action=AccessEvent.Action.DRAFT_DOWNLOAD, incident=incident, detail={"draft": kind}
     )
-    label = "commissioner-notification" if kind == "regulator" else "letter"
-    name = f"{incident.reference}-{label}-draft.pdf"
+    name = file_name(incident, kind)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _content_kept(kwargs: dict[str, Any]) -> kept_input.KeptForm:
+    url = reverse("breaches:notification-content", kwargs={"reference": kwargs["reference"]})
+    return kept_input.KeptForm(
+        f"notification-content:{kwargs['reference']}",
+        frozenset(NotificationContentForm.base_fields), f"{url}?restore=1",
+    )  # fmt: skip
+
+
+@kept_input.keeps_input(_content_kept)
+def notification_content(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """What the drafts need that the report does not hold, written by the incident's officers;
+    beside it, what each draft of the incident's law still lacks."""
+    incident = officer_incident(request, reference)
+    if request.method == "POST":
+        form = NotificationContentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            saved = page_call(
+                request,
+                lambda: notification_content_save(incident=incident, actor=request.user, **data),
+                form=form,
+            )
+            if saved is not None:
+                kept_input.forget(request, _content_kept({"reference": reference}).key)
+                messages.success(request, "Saved. The drafts now use it.")
+                return redirect(reverse("breaches:notification-content", args=[reference]))
+        status = 400
+    else:
+        record_access(
+            request, action=AccessEvent.Action.VIEW, incident=incident,
+            detail={"page": "notification-content"},
+        )  # fmt: skip
+        kept = kept_input.taken_back(request, _content_kept({"reference": reference}))
+        if kept is not None:
+            form = NotificationContentForm(kept)
+        else:
+            content = NotificationContent.objects.filter(incident=incident).first()
+            initial = (
+                {name: getattr(content, name) for name in NotificationContentForm.base_fields}
+                if content is not None
+                else None
+            )
+            form = NotificationContentForm(initial=initial)
+        status = 200
+    context = {
+        "incident": incident,
+        "form": form,
+        "restored": request.method != "POST" and form.is_bound,
+        "draft_checks": draft_checks(incident),
+        "on_content_page": True,
+        "jurisdiction": incident.get_jurisdiction_display()
+        if incident.jurisdiction
+        else dict(Incident.Jurisdiction.choices).get(incident.effective_jurisdiction(), ""),
+    }
+    return render(request, "breaches/triage/notification_content.html", context, status=status)

@@ -35,6 +35,7 @@ def test_notifications_api(world: World) -> None:
         url,
         {
             "recipient": "regulator",
+            "stage": "initial",
             "method": "online_form",
             "notified_at": now,
             "reference_number": "OPC-9",

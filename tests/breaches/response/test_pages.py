@@ -83,6 +83,7 @@ def test_only_handlers_record_notifications_and_the_page_never_500s(world: World
         url,
         {
             "recipient": "regulator",
+            "stage": "initial",
             "method": "email",
             "notified_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         },
