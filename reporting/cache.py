@@ -62,7 +62,7 @@ from django.utils import timezone
 from accounts import organisation
 from accounts.models import BusinessUnit, User
 from breaches import models as breaches_models
-from breaches.models import Action, Incident
+from breaches.models import Action, Incident, IndividualNotice
 from reporting import figures
 from reporting.figures import Quarter, QuarterFigures
 
@@ -153,6 +153,11 @@ def _since(instance: models.Model) -> datetime | None:
     if isinstance(instance, Action):
         # Actions are counted by when they were created, whichever incident they belong to.
         return instance.created_at
+    if isinstance(instance, IndividualNotice):
+        # Notices are counted by when they were sent and fell due (any quarter, and a date can
+        # be recorded after the fact), whenever their incident was reported; the values a
+        # save replaced are not known here. Rare writes: every quarter.
+        return None
     try:
         field = instance._meta.get_field("incident")
     except FieldDoesNotExist:

@@ -389,9 +389,10 @@ def _field(figures: QuarterFigures | Mapping[str, Any], name: str) -> Any:
 def dashboard_charts(
     figures: QuarterFigures | Mapping[str, Any], *, compact: bool = False
 ) -> dict[str, str]:
-    """The three charts of SPEC §6, as SVG strings marked safe, for the dashboard and the PDF
-    alike: ``trend`` (breaches and near misses over eight quarters), ``causes`` and
-    ``breach_types`` (the quarter's breaches). Each description lists every number.
+    """The charts of SPEC §6, as SVG strings marked safe, for the dashboard and the PDF alike:
+    ``trend`` (breaches and near misses over eight quarters), ``causes`` and ``breach_types``
+    (the quarter's breaches), and ``discovery`` (how the quarter's reports came to light, issue
+    17). Each description lists every number.
 
     ``compact`` draws the same charts on a narrower canvas for a phone, where a 640-unit chart
     scaled to the screen would shrink its text to about 6 px; their ids differ, so both sets
@@ -405,6 +406,10 @@ def dashboard_charts(
     trend = list(_field(figures, "trend"))
     causes = [(str(label), int(n)) for label, n in _field(figures, "causes")]
     types = [(str(label), int(n)) for label, n in _field(figures, "breach_types")]
+    current = _field(figures, "current")
+    # Figures stored before issue 17 have no discovery counts: an empty chart.
+    found = current.get("discovered", []) if isinstance(current, Mapping) else current.discovered
+    discovery = [(str(label), int(n)) for label, n in found]
 
     trend_title = "Breaches and near misses, last eight quarters"
     if trend:
@@ -457,6 +462,16 @@ def dashboard_charts(
             items=types,
             width=bars_width,
             chart_id=f"chart-breach-types{suffix}",
+        ),
+        "discovery": horizontal_bars(
+            title=f"How incidents came to light, {quarter}",
+            description=(
+                f"Bar chart of the breaches and near misses reported in {quarter} by how they "
+                "came to light: " + "; ".join(f"{label}, {n}" for label, n in discovery) + "."
+            ),
+            items=discovery,
+            width=bars_width,
+            chart_id=f"chart-discovery{suffix}",
         ),
     }
     # Every text above went through _text/_attr (see the module docstring).

@@ -18,6 +18,7 @@ dashboard's cache (reporting/cache.py). The quarterly report always computes its
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -31,12 +32,16 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Min,
     Q,
     QuerySet,
+    Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -46,10 +51,11 @@ from breaches.models import (
     Incident,
     IncidentBreachType,
     IncidentInformationCategory,
+    IndividualNotice,
     RegulatorDecision,
     Severity,
 )
-from reporting.sentences import what_happened
+from reporting.sentences import limit_status, what_happened
 
 # The years a quarter may be in: the register holds nothing older than its earliest date (1990).
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -310,14 +316,52 @@ class Headline:
     notification_target_hours: int = 0
     notification_status: str = ""
     notification_above_target: bool = False
+    # Reporting culture (issue 17): reports made confidentially or anonymously, of all the
+    # period's reports (breaches and near misses).
+    confidential: int = 0
+    anonymous: int = 0
+    # How the incidents came to light: (label, count) in the order of ``Incident.Discovery``,
+    # then "Not said" for the reports that left it blank.
+    discovered: list[tuple[str, int]] = field(default_factory=list)
+    # Days from occurrence to report, over the reports whose occurrence is known (a date not
+    # after the report): how many, their median and 90th percentile (nearest rank).
+    days_to_report_known: int = 0
+    median_days_to_report: float | None = None
+    p90_days_to_report: float | None = None
+    # Notices to affected people (issue 16): sent in the period, and of them sent after their
+    # due date; not sent and past their due date at the period's end (withheld ones never).
+    notices_sent: int = 0
+    notices_late: int = 0
+    notices_overdue: int = 0
 
     @property
     def late(self) -> int:
         return self.notified_late + self.missed
 
     @property
+    def reports(self) -> int:
+        return self.breaches + self.near_misses
+
+    @property
+    def confidential_pct(self) -> float | None:
+        return _share(self.confidential, self.reports)
+
+    @property
+    def anonymous_pct(self) -> float | None:
+        return _share(self.anonymous, self.reports)
+
+    @property
+    def days_to_report_unknown(self) -> int:
+        return self.reports - self.days_to_report_known
+
+    @property
     def counted_for_on_time(self) -> int:
         return self.on_time + self.late
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in per cent, to one decimal; None of nothing."""
+    return round(100 * part / whole, 1) if whole else None
 
 
 def _on_time_status(h: Headline) -> tuple[str, bool]:
@@ -420,6 +464,19 @@ class ClockRules:
         return self.notified_late | self.missed
 
 
+# How incidents came to light, in the order shown, with the reports that did not say.
+DISCOVERY: list[tuple[str, str]] = [
+    (Incident.Discovery.SELF_REPORTED, "Self-reported by whoever made the mistake"),
+    (Incident.Discovery.COLLEAGUE, "Noticed by a colleague"),
+    (Incident.Discovery.CLIENT_OR_PUBLIC, "Told by a client or the public"),
+    (Incident.Discovery.AUDIT, "Found by an audit or check"),
+    (Incident.Discovery.SYSTEM_ALERT, "A system alert"),
+    ("", "Not said"),
+]
+# A report whose occurrence is known: a date recorded, not after the report itself.
+KNOWN_OCCURRENCE = Q(occurred_at__isnull=False, occurred_at__lte=F("reported_at"))
+REPORT_LAG = ExpressionWrapper(F("reported_at") - F("occurred_at"), output_field=DurationField())
+
 # The breaches whose notification counts in the median hours to notification.
 TIMED_NOTIFICATION = BREACH & ~Q(decision_notify_regulator=RegulatorDecision.DO_NOT_NOTIFY)
 
@@ -450,6 +507,14 @@ def headline(
             filter=TIMED_NOTIFICATION
             & Q(regulator_notified_at__isnull=False, regulator_notified_at__lte=clock),
         ),
+        # Reporting culture, in the same pass (issue 17).
+        confidential=Count("pk", filter=Q(reporting=Incident.Reporting.CONFIDENTIAL)),
+        anonymous=Count("pk", filter=Q(reporting=Incident.Reporting.ANONYMOUS)),
+        lag_known=Count("pk", filter=KNOWN_OCCURRENCE),
+        **{
+            f"found_{value or 'blank'}": Count("pk", filter=Q(discovered_by=value))
+            for value, _ in DISCOVERY
+        },
     )
     counted = counts["on_time"] + counts["notified_late"] + counts["missed"]
     breaches = rows.filter(BREACH)
@@ -479,6 +544,10 @@ def headline(
         missed_undecided=counts["missed_undecided"],
         within_deadline=counts["within_deadline"],
         notification_target_hours=target,
+        confidential=counts["confidential"],
+        anonymous=counts["anonymous"],
+        discovered=[(label, counts[f"found_{value or 'blank'}"]) for value, label in DISCOVERY],
+        days_to_report_known=counts["lag_known"],
     )
     figures.on_time_status, figures.on_time_below_target = _on_time_status(figures)
     figures.notification_status, figures.notification_above_target = _notification_status(
@@ -528,43 +597,306 @@ def action_figures(incidents: QuerySet[Incident], period: Period) -> ActionFigur
     )
 
 
+# The under-reporting rule (issue 17; docs/reporting.md "Possible under-reporting"): a p-chart
+# of each unit's near-miss share, near misses ÷ (near misses + breaches), against the agency's,
+# in the period and each of the quarters before it that "persistently" looks back on.
+CONTROL_QUARTERS = 4
+SIGMAS = 3
+NEAR_MISS = Q(kind=Incident.Kind.NEAR_MISS)
+
+
+@dataclass
+class AgencyShare:
+    """The agency's near-miss share in one quarter: the centre line p̄ of the p-chart, pooled
+    over the unit rows (near misses ÷ reports), and the fewest reports a unit needs for its
+    lower limit to be above 0 (None when no unit can be below it: p̄ of 0 or no reports)."""
+
+    quarter: str
+    near_misses: int
+    reports: int
+    share: float | None
+    min_reports: int | None
+
+
+def lower_limit(share: float, reports: int) -> float:
+    """The lower control limit of a unit with ``reports`` reports: p̄ − 3·√(p̄(1−p̄)/n)."""
+    return share - SIGMAS * math.sqrt(share * (1 - share) / reports)
+
+
+def min_reports(share: float | None) -> int | None:
+    """The fewest reports for a lower limit above 0: the smallest n > 9(1−p̄)/p̄."""
+    if share is None or share <= 0:
+        return None
+    n = max(1, math.floor(SIGMAS**2 * (1 - share) / share) + 1)
+    # The formula's floating point, checked against the limit itself.
+    while n > 1 and lower_limit(share, n - 1) > 0:
+        n -= 1
+    while lower_limit(share, n) <= 0:
+        n += 1
+    return n
+
+
 @dataclass
 class UnitRow:
     unit: str
     breaches: int
     near_misses: int
     ratio: float | None
-    possible_under_reporting: bool
+    # Persistently below the control limit: below it in the period and in at least one of the
+    # three quarters before (docs/reporting.md, "Possible under-reporting").
+    possible_under_reporting: bool = False
+    # The figures behind the flag: the unit's near-miss share p (0–1) and its lower limit in
+    # the period (None when the unit has too few reports for a limit above 0), whether it is
+    # below, and every quarter it was below in (the period first, then newest first).
+    near_miss_share: float | None = None
+    lower_limit: float | None = None
+    below_limit: bool = False
+    quarters_below: list[str] = field(default_factory=list)
+    limit_status: str = ""
+    # Days from occurrence to report: the median over the reports whose occurrence is known.
+    median_days_to_report: float | None = None
+    days_to_report_known: int = 0
+
+    @property
+    def reports(self) -> int:
+        return self.breaches + self.near_misses
+
+
+def _control_windows(period: Period) -> list[tuple[str, datetime, datetime]]:
+    """The period, then the whole quarters before it that the rule looks back on, newest
+    first: (label, start, end)."""
+    windows = [(period.label, period.start, period.end)]
+    earlier = period.quarter
+    for _ in range(CONTROL_QUARTERS - 1):
+        earlier = earlier.previous()
+        windows.append((earlier.label, *earlier.bounds()))
+    return windows
 
 
 def by_unit(incidents: QuerySet[Incident], period: Period) -> list[UnitRow]:
-    """Per business unit: breaches, near misses, the ratio; breaches but no near misses flagged.
+    """Per business unit: breaches, near misses, the ratio, the control limit and its flag."""
+    return units_and_control(incidents, period)[0]
+
+
+def units_and_control(
+    incidents: QuerySet[Incident], period: Period
+) -> tuple[list[UnitRow], list[AgencyShare]]:
+    """Per business unit with a report in the period: breaches, near misses, the ratio, the
+    median days from occurrence to report, and the under-reporting rule — the unit's near-miss
+    share against its lower control limit in the period and in each of the three quarters
+    before (one aggregate query over the four quarters, grouped by unit, and one for the
+    medians); and the agency's share in each of those quarters (the p-chart's centre line,
+    pooled over the same rows, so no query of its own).
 
     Restricted incidents are left out of these rows (SPEC §3): in a small unit a count of one
     could single one out. They stay in the agency-wide headline figures, which identify nobody.
     See docs/reporting.md.
     """
-    rows = (
-        _in(incidents, period)
-        .filter(is_restricted=False)
+    windows = _control_windows(period)
+    aggregates: dict[str, Any] = {}
+    for k, (_, start, end) in enumerate(windows):
+        inside = Q(reported_at__gte=start, reported_at__lt=end)
+        aggregates[f"b{k}"] = Count("pk", filter=inside & BREACH)
+        aggregates[f"n{k}"] = Count("pk", filter=inside & NEAR_MISS)
+    # Any: the aggregates' names are made above, so the stubs cannot know the rows' keys.
+    grouped: Any = (
+        incidents.filter(
+            reported_at__gte=windows[-1][1], reported_at__lt=period.end, is_restricted=False
+        )
         .order_by()
         .values("business_unit__name")
-        .annotate(
-            breaches=Count("pk", filter=Q(kind=Incident.Kind.BREACH)),
-            near_misses=Count("pk", filter=Q(kind=Incident.Kind.NEAR_MISS)),
-        )
-        .order_by("-breaches", "business_unit__name")
+        .annotate(**aggregates)
     )
-    return [
-        UnitRow(
-            unit=r["business_unit__name"],
-            breaches=r["breaches"],
-            near_misses=r["near_misses"],
-            ratio=round(r["near_misses"] / r["breaches"], 2) if r["breaches"] else None,
-            possible_under_reporting=r["breaches"] > 0 and r["near_misses"] == 0,
+    rows: list[dict[str, Any]] = list(grouped.order_by("-b0", "business_unit__name"))
+    shares: list[float | None] = []
+    control: list[AgencyShare] = []
+    for k, (label, _, _) in enumerate(windows):
+        near_misses = sum(r[f"n{k}"] for r in rows)
+        reports = near_misses + sum(r[f"b{k}"] for r in rows)
+        share = near_misses / reports if reports else None
+        shares.append(share)
+        control.append(
+            AgencyShare(
+                quarter=label,
+                near_misses=near_misses,
+                reports=reports,
+                share=None if share is None else round(share, 4),
+                min_reports=min_reports(share),
+            )
         )
-        for r in rows
-    ]
+
+    def limit(row: dict[str, Any], k: int) -> tuple[float | None, bool]:
+        """The unit's lower limit in window ``k`` (None if not above 0) and whether it is below."""
+        reports = row[f"b{k}"] + row[f"n{k}"]
+        share = shares[k]
+        if not reports or share is None:
+            return None, False
+        lcl = lower_limit(share, reports)
+        if lcl <= 0:
+            return None, False
+        return lcl, row[f"n{k}"] / reports < lcl
+
+    lags = _lag_percentiles(
+        _in(incidents, period).filter(is_restricted=False), F("business_unit__name")
+    )
+    units = []
+    for r in rows:
+        breaches, near_misses = r["b0"], r["n0"]
+        if not breaches + near_misses:
+            continue  # reported only in the quarters before: not a row of this period
+        lcl, below = limit(r, 0)
+        quarters_below = [windows[k][0] for k in range(len(windows)) if limit(r, k)[1]]
+        flagged = below and len(quarters_below) > 1
+        share = near_misses / (breaches + near_misses)
+        known, median, _ = lags.get(r["business_unit__name"], (0, None, None))
+        units.append(
+            UnitRow(
+                unit=r["business_unit__name"],
+                breaches=breaches,
+                near_misses=near_misses,
+                ratio=round(near_misses / breaches, 2) if breaches else None,
+                possible_under_reporting=flagged,
+                near_miss_share=round(share, 4),
+                lower_limit=None if lcl is None else round(lcl, 4),
+                below_limit=below,
+                quarters_below=quarters_below,
+                limit_status=limit_status(
+                    share=share,
+                    limit=lcl,
+                    reports=breaches + near_misses,
+                    agency=shares[0],
+                    needed=control[0].min_reports,
+                    quarters_below=quarters_below,
+                    flagged=flagged,
+                ),
+                median_days_to_report=median,
+                days_to_report_known=known,
+            )
+        )
+    return units, control
+
+
+def _lag_percentiles(
+    rows: QuerySet[Incident], part: Any
+) -> dict[Any, tuple[int, float | None, float | None]]:
+    """Days from occurrence to report over ``rows`` whose occurrence is known, for each value
+    of ``part`` (an expression): how many, the median and the 90th percentile (nearest rank).
+
+    One query, portable (PostgreSQL and SQLite have no common percentile function): each row
+    is numbered in order of its delay within its part, and only the one or two middle rows and
+    the 90th-percentile row are returned — never the incidents, at most three rows a part.
+    """
+    picked = (
+        rows.filter(KNOWN_OCCURRENCE)
+        .order_by()
+        .annotate(lag=REPORT_LAG, part=part)
+        .annotate(
+            rn=Window(
+                RowNumber(), partition_by=[F("part")], order_by=[F("lag").asc(), F("pk").asc()]
+            ),
+            cnt=Window(Count("pk"), partition_by=[F("part")]),
+        )
+        .annotate(rn2=F("rn") * 2, rn10=F("rn") * 10, cnt9=F("cnt") * 9)
+        # The median: the middle row (2·rn = n + 1) or the two middle ones (2·rn = n, n + 2).
+        # The 90th percentile: the first row with rn ≥ 0.9·n, i.e. 9·n ≤ 10·rn < 9·n + 10.
+        .annotate(
+            pick=Case(
+                When(Q(rn2__gte=F("cnt"), rn2__lte=F("cnt") + 2), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            + Case(
+                When(Q(rn10__gte=F("cnt9"), rn10__lt=F("cnt9") + 10), then=Value(2)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .filter(pick__gt=0)
+        .values_list("part", "cnt", "lag", "pick")
+    )  # fmt: skip
+    middles: dict[Any, list[float]] = {}
+    found: dict[Any, tuple[int, float | None]] = {}
+    for key, count, lag, pick in picked:
+        days = lag.total_seconds() / 86400
+        if pick & 1:
+            middles.setdefault(key, []).append(days)
+        if pick & 2:
+            found[key] = (count, round(days, 1))
+        else:
+            found.setdefault(key, (count, None))
+    return {
+        key: (count, round(sum(middles[key]) / len(middles[key]), 1), p90)
+        for key, (count, p90) in found.items()
+    }
+
+
+def lag_and_notices(
+    incidents: QuerySet[Incident],
+    period: Period,
+    comparison: Period,
+    *figures: Headline,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Fill in the days from occurrence to report (agency: median and 90th percentile) and the
+    notices to affected people of ``period`` and ``comparison`` on their headline ``figures``
+    (current, previous): one query for each, both periods together. ``extra`` aggregates over
+    the notices ride on the notices' query; their values are returned."""
+    current = Q(reported_at__gte=period.start, reported_at__lt=period.end)
+    compared = Q(reported_at__gte=comparison.start, reported_at__lt=comparison.end)
+    lags = _lag_percentiles(
+        incidents.filter(current | compared),
+        Case(When(current, then=Value(0)), default=Value(1), output_field=IntegerField()),
+    )
+    notices, row = _notice_counts(incidents, [period, comparison], extra or {})
+    for k, headline_figures in enumerate(figures):
+        _, headline_figures.median_days_to_report, headline_figures.p90_days_to_report = lags.get(
+            k, (0, None, None)
+        )
+        (
+            headline_figures.notices_sent,
+            headline_figures.notices_late,
+            headline_figures.notices_overdue,
+        ) = notices[k]
+    return {key: row[key] for key in extra or {}}
+
+
+def notice_counts(
+    incidents: QuerySet[Incident], periods: list[Period]
+) -> list[tuple[int, int, int]]:
+    """Notices to affected people of each period (see :func:`_notice_counts`)."""
+    return _notice_counts(incidents, periods, {})[0]
+
+
+def _notice_counts(
+    incidents: QuerySet[Incident], periods: list[Period], extra: dict[str, Any]
+) -> tuple[list[tuple[int, int, int]], dict[str, Any]]:
+    """Notices to affected people (issue 16), for each period in one aggregate query: sent in
+    it; of them, sent after their due date (late); and, at its end, past their due date and not
+    sent (overdue). A withheld notice is never late nor overdue (withheld before the period's
+    end, for overdue). Notices are those of the scope's incidents, whenever reported; a notice
+    recorded after a period's end is not counted in it (reproducible, like actions)."""
+    withheld = Q(outcome=IndividualNotice.Outcome.WITHHELD)
+    aggregates: dict[str, Any] = {}
+    for k, p in enumerate(periods):
+        as_of = p.actions_at
+        sent = Q(sent_at__gte=p.start, sent_at__lt=as_of) & ~withheld
+        withheld_then = withheld & (Q(outcome_at__isnull=True) | Q(outcome_at__lt=as_of))
+        unsent_then = Q(sent_at__isnull=True) | Q(sent_at__gte=as_of)
+        aggregates |= {
+            f"sent{k}": Count("pk", filter=sent),
+            f"late{k}": Count("pk", filter=sent & Q(due_at__isnull=False, sent_at__gt=F("due_at"))),
+            f"overdue{k}": Count(
+                "pk",
+                filter=Q(created_at__lt=as_of, due_at__lt=as_of) & unsent_then & ~withheld_then,
+            ),
+        }
+    row = (
+        IndividualNotice.objects.filter(incident__in=incidents)
+        .order_by()
+        .aggregate(**aggregates, **extra)
+    )
+    counts = [(row[f"sent{k}"], row[f"late{k}"], row[f"overdue{k}"]) for k in range(len(periods))]
+    return counts, row
 
 
 def by_cause(incidents: QuerySet[Incident], period: Period) -> list[tuple[str, int]]:
@@ -849,6 +1181,9 @@ class QuarterFigures:
     previous: Headline
     trend: list[dict[str, Any]] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
+    # The agency's near-miss share in the period and the three quarters before (the centre
+    # line of the under-reporting rule's p-chart), the period first.
+    control: list[AgencyShare] = field(default_factory=list)
     causes: list[tuple[str, int]] = field(default_factory=list)
     breach_types: list[tuple[str, int]] = field(default_factory=list)
     recurring: list[Recurring] = field(default_factory=list)
@@ -869,6 +1204,11 @@ class QuarterFigures:
     compared_note: str = ""
     # The comparison as it reads inside a sentence: "2026 Q2", "the same 63 days of 2026 Q3".
     compared_phrase: str = ""
+
+    @property
+    def units_below_limit(self) -> list[UnitRow]:
+        """The unit rows below their control limit in the period (flagged or not yet)."""
+        return [u for u in self.units if u.below_limit]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, to store with a report job so a report can be reproduced exactly."""
@@ -948,13 +1288,24 @@ def _quarter_figures(
     ]
     compared_label, compared_note = _compared(period, comparison)
     actions = action_figures(incidents, period)
+    current, previous = headline(incidents, period, actions), headline(incidents, comparison)
+    notice_moments = lag_and_notices(
+        incidents,
+        period,
+        comparison,
+        current,
+        previous,
+        extra=_notice_stability_aggregates(windows) if stability else None,
+    )
+    units, control = units_and_control(incidents, period)
     figures = QuarterFigures(
         quarter=quarter.code,
         generated_for=scope,
-        current=headline(incidents, period, actions),
-        previous=headline(incidents, comparison),
+        current=current,
+        previous=previous,
         trend=trend,
-        units=by_unit(incidents, period),
+        units=units,
+        control=control,
         causes=by_cause(incidents, period),
         breach_types=by_breach_type(incidents, period),
         recurring=recurring_causes(incidents, period),
@@ -978,7 +1329,7 @@ def _quarter_figures(
     )
     if not stability:
         return figures, None
-    return figures, _stable_from(row, incidents, period, windows)
+    return figures, _stable_from(row | notice_moments, incidents, period, windows)
 
 
 # The moments at which, with nothing written, a figure can read differently: the clock reaching
@@ -1000,7 +1351,9 @@ def stable_until(incidents: QuerySet[Incident], period: Period) -> datetime | No
       notification or containment dated later coming due, among the incidents of the five
       quarters it reads by the clock (itself and the four averaged);
     - a **period to date** ends now, so also: the next midnight (the dates and days it covers,
-      the actions' due dates), actions created or completed later, and the same stretch of
+      the actions' due dates), actions created or completed later, notices to people recorded,
+      falling due, sent or withheld later (in the period and the previous quarter's stretch),
+      and the same stretch of
       each earlier quarter it is compared with (the previous one and the four averaged) growing
       with it, which meets that quarter's next report, deadline, notification or containment
       (and, for the previous quarter, its actions) when the clock reaches the same point.
@@ -1010,7 +1363,28 @@ def stable_until(incidents: QuerySet[Incident], period: Period) -> datetime | No
     """
     windows = _stability_windows(period)
     row = incidents.order_by().aggregate(**_stability_aggregates(period, windows))
+    notices = _notice_stability_aggregates(windows)
+    if notices:
+        row |= (
+            IndividualNotice.objects.filter(incident__in=incidents).order_by().aggregate(**notices)
+        )
     return _stable_from(row, incidents, period, windows)
+
+
+# A notice counts by when it was recorded, fell due, was sent and withheld (notice_counts): for
+# a period to date, read at its end (now), each such moment still to come can change a figure.
+_NOTICE_CLOCKED = ("created_at", "due_at", "sent_at", "outcome_at")
+
+
+def _notice_stability_aggregates(windows: dict[int, Period]) -> dict[str, Any]:
+    """The first moment of each kind still to come among the notices, for the period to date
+    and the stretch of the previous quarter it is compared with (none for a complete one)."""
+    return {
+        f"stable{n}_notice_{column}": Min(column, filter=Q(**{f"{column}__gte": windows[n].end}))
+        for n in (0, 1)
+        if n in windows
+        for column in _NOTICE_CLOCKED
+    }
 
 
 def _stability_windows(period: Period) -> dict[int, Period]:

@@ -170,3 +170,49 @@ def what_happened(
     """
     what = event(channel, cause, breach_types)
     return f"{what}: {information(categories)} {people(affected, estimate=estimate)}."
+
+
+def percent(share: float | None) -> str:
+    """A share (0–1) in per cent to one decimal, without a trailing ``.0``: ``7.1 %``, ``40 %``."""
+    if share is None:
+        return "—"
+    text = f"{100 * share:.1f}".removesuffix(".0")
+    return f"{text} %"
+
+
+def limit_status(
+    *,
+    share: float,
+    limit: float | None,
+    reports: int,
+    agency: float | None,
+    needed: int | None,
+    quarters_below: Sequence[str],
+    flagged: bool,
+) -> str:
+    """A unit against the under-reporting rule, in words, with the figures behind it
+    (docs/reporting.md, "Possible under-reporting"). ``share`` is the unit's near-miss share,
+    ``limit`` its lower control limit (None when not above 0), ``agency`` the agency's share,
+    ``needed`` the fewest reports for a limit, ``quarters_below`` every quarter the unit was
+    below its limit in (this one first when it is below now)."""
+    if agency is None or needed is None:
+        return "No limit: no near misses were reported in the agency this quarter."
+    if limit is None:
+        return (
+            f"No limit: too few reports ({reports}; a limit needs at least {needed} at the "
+            f"agency's near-miss share of {percent(agency)})."
+        )
+    figures = (
+        f"near misses were {percent(share)} of its {reports} reports, against a lower limit "
+        f"of {percent(limit)} (the agency's share: {percent(agency)})"
+    )
+    if flagged:
+        earlier = list(quarters_below[1:])
+        also = earlier[0] if len(earlier) == 1 else f"{', '.join(earlier[:-1])} and {earlier[-1]}"
+        return f"Possible under-reporting: {figures}; below its limit in {also} too."
+    if quarters_below and share < limit:
+        return (
+            f"Below its limit this quarter only: {figures}; not below in the three quarters "
+            "before, so not flagged."
+        )
+    return ""

@@ -9,13 +9,16 @@ pure function of :class:`~reporting.figures.QuarterFigures` (no queries):
 - notifications to the Commissioner: **late ones** (or none late), against the 100 % target;
 - the median hours to notification against its target, and to containment;
 - **overdue remediation actions**;
-- **units flagged for possible under-reporting** (breaches but no near misses);
-- **recurring causes** (the same cause in the same unit three or more times in four quarters).
+- **units flagged for possible under-reporting**: near-miss share persistently below the
+  unit's control limit (docs/reporting.md);
+- **recurring causes** (the same cause in the same unit three or more times in four quarters);
+- **notices to affected people sent late** or past their due date (only when there are any);
+- the **reporting culture**: confidential and anonymous reports, days from occurrence to report.
 
 A message about a figure outside its target, or a finding that needs the reader's attention
-(late notifications, overdue actions, flagged units, recurring causes), is ``flagged``: the
-page marks it in words ("Needs attention"), not by colour alone. "Steady" means within
-``STEADY_PERCENT`` of the figure compared with. Tests: tests/reporting/test_summary.py.
+(late notifications, overdue actions, flagged units, recurring causes, late notices), is
+``flagged``: the page marks it in words ("Needs attention"), not by colour alone. "Steady"
+means within ``STEADY_PERCENT`` of the figure compared with. Tests: tests/reporting/test_summary.py.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reporting.figures import Headline, QuarterFigures, UnitRow
+from reporting.figures import Headline, QuarterFigures
+from reporting.sentences import percent
 
 # A change smaller than this (in per cent of the figure compared with) is "steady".
 STEADY_PERCENT = 5
@@ -49,6 +53,8 @@ class Kind(StrEnum):
     NONE_UNDER_REPORTING = "none_under_reporting"
     RECURRING = "recurring"
     NONE_RECURRING = "none_recurring"
+    NOTICES_LATE = "notices_late"
+    CULTURE = "culture"
 
 
 @dataclass(frozen=True)
@@ -244,22 +250,97 @@ def _named(items: list[str], total: int) -> str:
     return f"{'; '.join(shown[:-1])} and {shown[-1]}"
 
 
-def under_reporting_message(units: list[UnitRow]) -> Message:
-    flagged = [u for u in units if u.possible_under_reporting]
+def under_reporting_message(figures: QuarterFigures) -> Message:
+    """Units whose near-miss share was below their control limit in the period and in an
+    earlier quarter of the four (docs/reporting.md, "Possible under-reporting")."""
+    flagged = [u for u in figures.units if u.possible_under_reporting]
     topic = "Possible under-reporting"
+    agency = figures.control[0].share if figures.control else None
+    share = f"the agency's share was {percent(agency)}" if agency is not None else ""
     if not flagged:
+        text = "No unit's share of near misses was persistently below its control limit"
         return Message(
-            topic, Kind.NONE_UNDER_REPORTING, "No unit had breaches without near misses."
+            topic, Kind.NONE_UNDER_REPORTING, f"{text} ({share})." if share else f"{text}."
         )
-    names = [f"{u.unit} ({_plural(u.breaches, 'breach', 'breaches')})" for u in flagged]
-    had = "unit had" if len(flagged) == 1 else "units had"
-    return Message(
-        topic,
-        Kind.UNDER_REPORTING,
-        f"{number(len(flagged))} {had} breaches but no near misses, which may mean near misses "
-        f"go unreported: {_named(names, len(flagged))}.",
-        flagged=True,
+    names = [
+        f"{u.unit} ({percent(u.near_miss_share)} of {number(u.reports)} reports, limit "
+        f"{percent(u.lower_limit)})"
+        for u in flagged
+    ]
+    one = len(flagged) == 1
+    whose = "unit's" if one else "units'"
+    text = (
+        f"{number(len(flagged))} {whose} share of near misses was below "
+        f"{'its' if one else 'their'} control limit in {figures.label} and in an earlier "
+        f"quarter, which may mean near misses go unreported: {_named(names, len(flagged))}."
     )
+    if share:
+        text += f" The agency's share was {percent(agency)}."
+    return Message(topic, Kind.UNDER_REPORTING, text, flagged=True)
+
+
+def notices_message(figures: QuarterFigures) -> Message | None:
+    """Notices to affected people sent after their due date, or past it and not sent (issue
+    16); None when there were none."""
+    c, p = figures.current, figures.previous
+    if not (c.notices_late or c.notices_overdue):
+        return None
+    when = "now" if figures.to_date else "at the quarter's end"
+    if c.notices_late:
+        was = "was sent after its" if c.notices_late == 1 else "were sent after their"
+        text = (
+            f"{number(c.notices_late)} of {_plural(c.notices_sent, 'notice', 'notices')} to "
+            f"affected people sent in {figures.label} {was} due date"
+        )
+    else:
+        text = f"No notice to affected people sent in {figures.label} was late"
+    if c.notices_overdue:
+        past = (
+            "was past its due date and not sent"
+            if c.notices_overdue == 1
+            else "were past their due date and not sent"
+        )
+        text += (
+            f"{', and' if c.notices_late else ', but'} {number(c.notices_overdue)} {past} {when}"
+        )
+    before = (
+        f"{figures.compared_phrase}: {number(p.notices_late)} of {number(p.notices_sent)} late, "
+        f"{number(p.notices_overdue)} not sent"
+    )
+    return Message(
+        "Notices to affected people", Kind.NOTICES_LATE, f"{text} ({before}).", flagged=True
+    )
+
+
+def culture_message(figures: QuarterFigures) -> Message | None:
+    """Confidential and anonymous reports against the previous quarter, and the median days
+    from occurrence to report (None when nothing was reported)."""
+    c, p = figures.current, figures.previous
+    if not c.reports:
+        return None
+    if p.reports:
+        before = (
+            f"{figures.compared_phrase}: {_percent(p.confidential_pct)} and "
+            f"{_percent(p.anonymous_pct)}"
+        )
+    else:
+        before = f"none reported in {figures.compared_phrase}"
+    text = (
+        f"{_percent(c.confidential_pct)} of reports were confidential and "
+        f"{_percent(c.anonymous_pct)} anonymous ({before})."
+    )
+    if c.median_days_to_report is not None:
+        text += (
+            f" The median time from occurrence to report was "
+            f"{_plural_float(c.median_days_to_report, 'day', 'days')} where the occurrence is "
+            f"known ({number(c.days_to_report_known)} of "
+            f"{_plural(c.reports, 'report', 'reports')})."
+        )
+    return Message("Reporting culture", Kind.CULTURE, text)
+
+
+def _plural_float(value: float, one: str, many: str) -> str:
+    return f"{number(value)} {one if value == 1 else many}"
 
 
 def recurring_message(figures: QuarterFigures) -> Message:
@@ -296,7 +377,9 @@ def key_messages(figures: QuarterFigures) -> list[Message]:
         notification_hours_message(figures),
         containment_message(figures),
         actions_message(figures),
-        under_reporting_message(figures.units),
+        notices_message(figures),
+        under_reporting_message(figures),
         recurring_message(figures),
+        culture_message(figures),
     ]
     return [m for m in messages if m is not None]

@@ -184,7 +184,10 @@ def test_nice_scale(maximum: int, scale: tuple[int, int]) -> None:
 
 
 def _headline() -> Headline:
-    return Headline(1, 2, 0, None, None, None, 0, 0)
+    return Headline(
+        1, 2, 0, None, None, None, 0, 0,
+        discovered=[("Noticed by a colleague", 2), ("Not said", 5)],
+    )  # fmt: skip
 
 
 def _figures() -> QuarterFigures:
@@ -205,14 +208,16 @@ def _figures() -> QuarterFigures:
 
 def test_the_three_charts_describe_every_number() -> None:
     charts = dashboard_charts(_figures())
-    assert set(charts) == {"trend", "causes", "breach_types"}
+    assert set(charts) == {"trend", "causes", "breach_types", "discovery"}
     roots = {name: parse(svg) for name, svg in charts.items()}
-    assert len({root.find(f"{SVG}title").get("id") for root in roots.values()}) == 3
+    assert len({root.find(f"{SVG}title").get("id") for root in roots.values()}) == 4
     trend_desc = roots["trend"].find(f"{SVG}desc").text
     assert "2025 Q1: 1 breach, 2 near misses" in trend_desc
     assert "2026 Q4: 4 breaches, 8 near misses" in trend_desc
     assert "Human error: wrong recipient, 3" in roots["causes"].find(f"{SVG}desc").text
     assert roots["breach_types"].find(f"{SVG}title").text == "Breaches by type, 2026 Q3"
+    assert roots["discovery"].find(f"{SVG}title").text == "How incidents came to light, 2026 Q3"
+    assert "Noticed by a colleague, 2; Not said, 5." in roots["discovery"].find(f"{SVG}desc").text
 
 
 def test_stored_figures_draw_the_same_charts() -> None:
@@ -249,7 +254,9 @@ def test_the_dashboard_shows_the_three_charts_above_the_tables(world: World) -> 
     assert response.status_code == 200
     body = response.content.decode()
     svgs = re.findall(r"<svg\b.*?</svg>", body, flags=re.DOTALL)
-    assert len(svgs) == 6  # the three charts, each drawn wide and narrow (CSS shows one)
+    # The four charts (trend, causes, types, and how incidents came to light), each drawn
+    # wide and narrow (CSS shows one).
+    assert len(svgs) == 8
     ids = []
     for svg in svgs:
         root = parse(svg)
@@ -257,8 +264,8 @@ def test_the_dashboard_shows_the_three_charts_above_the_tables(world: World) -> 
         assert "style=" not in svg
         assert "<script" not in svg
         ids += [element.get("id") for element in root.iter() if element.get("id")]
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == 16
     titles = {parse(svg).find(f"{SVG}title").text for svg in svgs}
-    assert len(titles) == 3
+    assert len(titles) == 4
     assert body.index("</svg>") < body.index(">Breaches and near misses over the last eight")
     assert ">Breaches by cause</caption>" in body  # the numbers stay as tables

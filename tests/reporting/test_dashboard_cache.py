@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import BusinessUnit, User
 from breaches.intake.services import comment_add, incident_create
-from breaches.models import Action, Comment, Incident, Notification
+from breaches.models import Action, Comment, Incident, IndividualNotice, Notification
 from breaches.response.actions import action_create, action_set_status
 from breaches.response.notifications import notification_record
 from breaches.response.restriction import incident_restrict
@@ -268,6 +268,30 @@ def test_a_notification_is_seen_at_once(cast: Cast) -> None:
     assert (after.current.on_time, after.current.missed) == (1, 0)
     assert after.current.median_hours_to_notification == 24 + 2.0
     assert after == fresh(cast.executive, last_quarter())
+
+
+def test_a_notice_to_a_person_is_seen_at_once_in_every_quarter(cast: Cast) -> None:
+    """Notices are counted by when they were sent and fell due, not by when their incident
+    was reported (issue 16): a write to one reaches every quarter's cached figures."""
+    incident = breach(cast.site_a, cast.reporter_a, timezone.now() - timedelta(minutes=5))
+    client = signed_in(cast.executive)
+    before, _ = figures_of(client)
+    assert (before.current.notices_sent, before.current.notices_late) == (0, 0)
+    # Recorded now, for an incident of this quarter, as sent late in the last quarter.
+    notice = IndividualNotice.objects.create(
+        incident=incident, is_public=True, created_by=cast.officer_a,
+        created_at=in_last_quarter(1), due_at=in_last_quarter(2), sent_at=in_last_quarter(3),
+        outcome=IndividualNotice.Outcome.SENT,
+    )  # fmt: skip
+    after, _ = figures_of(client)
+    assert (after.current.notices_sent, after.current.notices_late) == (1, 1)
+    assert after == fresh(cast.executive, last_quarter())
+    notice.sent_at = None
+    notice.outcome = IndividualNotice.Outcome.PLANNED
+    notice.save()
+    unsent, _ = figures_of(client)
+    assert (unsent.current.notices_sent, unsent.current.notices_overdue) == (0, 1)
+    assert unsent == fresh(cast.executive, last_quarter())
 
 
 def test_adding_and_completing_an_action_is_seen_at_once(cast: Cast) -> None:

@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import BusinessUnit, User
-from breaches.models import Action, Incident
+from breaches.models import Action, Incident, IndividualNotice
 from reporting.cache import MAX_AGE
 from reporting.figures import Period, Quarter, QuarterFigures, quarter_figures, stable_until
 from tests.factories import BusinessUnitFactory, IncidentFactory, UserFactory
@@ -206,3 +206,35 @@ def test_stable_until_is_none_for_settled_figures_and_midnight_at_most_to_date(
     assert stable_until(incidents, Period.of(Q3, NOW)) is None
     midnight = datetime(2026, 11, 19, tzinfo=ZONE)
     assert stable_until(incidents, Period.of(Q4, NOW)) == midnight
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_falling_due_in_the_quarter_to_date_is_not_served_stale(
+    clock: Clock, unit: BusinessUnit, executive: User
+) -> None:
+    """Issue 16: a notice not sent counts as overdue once its due time passes, and the same
+    stretch of Q3 meets a notice sent late as the clock reaches it."""
+    incident = breach(unit, Q4.bounds()[0] + timedelta(days=2))
+    IndividualNotice.objects.create(
+        incident=incident, is_public=True, created_by=executive,
+        created_at=Q4.bounds()[0] + timedelta(days=3), due_at=NOW + timedelta(minutes=7),
+    )  # fmt: skip
+    IndividualNotice.objects.create(
+        incident=incident, is_public=True, created_by=executive, outcome="sent",
+        created_at=Q3.bounds()[0], due_at=Q3.bounds()[0] + timedelta(days=1),
+        sent_at=same_stretch(Q3, timedelta(minutes=4)),
+    )  # fmt: skip
+    # The first moment a notice changes a figure: Q3's stretch reaching the late one.
+    assert stable_until(Incident.objects.all(), Period.of(Q4, NOW)) == NOW + timedelta(minutes=4)
+    figures, _ = dashboard(executive, Q4)
+    assert (figures.current.notices_overdue, figures.previous.notices_late) == (0, 0)
+    clock.now = NOW + timedelta(minutes=4) - timedelta(microseconds=1)
+    figures, queries = dashboard(executive, Q4)
+    assert queries == WARM
+    clock.now = NOW + timedelta(minutes=4, seconds=1)
+    figures, queries = dashboard(executive, Q4)
+    assert queries > WARM and figures.previous.notices_late == 1
+    assert figures.current.notices_overdue == 0
+    clock.now = NOW + timedelta(minutes=7, seconds=1)
+    figures, queries = dashboard(executive, Q4)
+    assert queries > WARM and figures.current.notices_overdue == 1

@@ -141,9 +141,11 @@ def test_a_large_quarter_is_at_most_16_pages_with_the_summary_on_page_2(world: W
         for n in range(90)
     ]
     make_quarter(world, quarter, units=units, incidents=2_000)
-    # The quarter before, for the Summary's comparisons.
-    make_quarter(world, quarter.previous(), units=units, incidents=300, seed=15, year=1998)
-    # Units with long names and breaches only, so the Summary names the longest it can.
+    # The quarter before, for the Summary's comparisons: in the first 15 units, enough
+    # reports each for a control limit (issue 17).
+    make_quarter(world, quarter.previous(), units=units[:15], incidents=900, seed=15, year=1998)
+    # Units with long names and breaches only, in both quarters: persistently below their
+    # control limit, so the Summary names the longest it can.
     Incident.objects.filter(business_unit__in=units[:15:3]).update(kind=Incident.Kind.BREACH)
     report = report_of(quarter)
     figures = report.figures
@@ -160,7 +162,9 @@ def test_a_large_quarter_is_at_most_16_pages_with_the_summary_on_page_2(world: W
     assert pages[1].startswith("Summary ")
     assert "Breaches rose to " in pages[1] and "Recurring causes — Needs attention." in pages[1]
     assert "Notified on time — Needs attention. Below target (100 %)" in pages[1]
-    assert "Possible under-reporting — Needs attention. 5 units had breaches" in pages[1]
+    flagged = [u["unit"] for u in figures["units"] if u["possible_under_reporting"]]
+    assert set(flagged) == {u.name for u in units[:15:3]}
+    assert "Possible under-reporting — Needs attention. 5 units' share of near misses" in pages[1]
     assert "1. Headline figures" in pages[2]
     text = " ".join(pages)
     total = figures["notifiable_total"]

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from reporting.figures import ActionFigures, Average, Headline, QuarterFigures, Recurring, UnitRow
+from reporting.figures import (
+    ActionFigures,
+    AgencyShare,
+    Average,
+    Headline,
+    QuarterFigures,
+    Recurring,
+    UnitRow,
+)
 from reporting.summary import Message, against_average, against_previous, key_messages
 
 FOUR = ["2025 Q3", "2025 Q4", "2026 Q1", "2026 Q2"]
@@ -295,27 +303,51 @@ def test_no_overdue_actions() -> None:
     )
 
 
-def unit(name: str, breaches: int, near_misses: int) -> UnitRow:
-    return UnitRow(name, breaches, near_misses, None, breaches > 0 and near_misses == 0)
+def unit(name: str, breaches: int, near_misses: int, limit: float | None = None) -> UnitRow:
+    """A unit row; flagged (persistently below its limit) when ``limit`` is above its share."""
+    share = near_misses / (breaches + near_misses)
+    below = limit is not None and share < limit
+    return UnitRow(
+        name, breaches, near_misses, None, possible_under_reporting=below,
+        near_miss_share=share, lower_limit=limit, below_limit=below,
+        quarters_below=["2026 Q3", "2026 Q1"] if below else [],
+    )  # fmt: skip
 
 
-def test_flagged_units_named_most_breaches_first_and_the_rest_counted() -> None:
-    units = [unit("Manukau", 14, 0), unit("Hamilton", 10, 4), unit("Rotorua", 9, 0),
-             unit("Dunedin", 7, 0), unit("Napier", 1, 0)]  # fmt: skip
-    m = message(figures(units=units), "Possible under-reporting")
+# The agency's near-miss share in 2026 Q3 and the three quarters before.
+CONTROL = [AgencyShare("2026 Q3", 40, 100, 0.4, 14)] + [
+    AgencyShare(q, 0, 0, None, None) for q in ["2026 Q2", "2026 Q1", "2025 Q4"]
+]
+
+
+def test_flagged_units_named_in_the_order_of_the_table_and_the_rest_counted() -> None:
+    """Units persistently below their control limit (docs/reporting.md): the figures behind
+    the flag are named with each unit, the agency's share once."""
+    units = [unit("Manukau", 19, 1, 0.0714), unit("Hamilton", 10, 4), unit("Rotorua", 18, 0, 0.08),
+             unit("Dunedin", 30, 2, 0.1875), unit("Napier", 40, 5, 0.2)]  # fmt: skip
+    m = message(figures(units=units, control=CONTROL), "Possible under-reporting")
     assert m.kind == "under_reporting" and m.flagged
     assert m.text == (
-        "4 units had breaches but no near misses, which may mean near misses go unreported: "
-        "Manukau (14 breaches); Rotorua (9 breaches); Dunedin (7 breaches) and 1 more."
+        "4 units' share of near misses was below their control limit in 2026 Q3 and in an "
+        "earlier quarter, which may mean near misses go unreported: Manukau (5 % of 20 "
+        "reports, limit 7.1 %); Rotorua (0 % of 18 reports, limit 8 %); Dunedin (6.2 % of 32 "
+        "reports, limit 18.8 %) and 1 more. The agency's share was 40 %."
     )
-    one = message(figures(units=[unit("Napier", 1, 0)]), "Possible under-reporting")
+    one = message(figures(units=units[:1], control=CONTROL), "Possible under-reporting")
     assert one.text == (
-        "1 unit had breaches but no near misses, which may mean near misses go unreported: "
-        "Napier (1 breach)."
+        "1 unit's share of near misses was below its control limit in 2026 Q3 and in an "
+        "earlier quarter, which may mean near misses go unreported: Manukau (5 % of 20 "
+        "reports, limit 7.1 %). The agency's share was 40 %."
     )
-    none = message(figures(units=[unit("Hamilton", 10, 4)]), "Possible under-reporting")
+    # Breaches and no near misses, but too few reports for a limit: not flagged (the old rule
+    # flagged every such unit).
+    none = message(figures(units=[unit("Hamilton", 10, 4), unit("Napier", 5, 0)],
+                           control=CONTROL), "Possible under-reporting")  # fmt: skip
     assert (none.kind, none.flagged) == ("none_under_reporting", False)
-    assert none.text == "No unit had breaches without near misses."
+    assert none.text == (
+        "No unit's share of near misses was persistently below its control limit (the "
+        "agency's share was 40 %)."
+    )
 
 
 def test_recurring_causes() -> None:
@@ -341,7 +373,7 @@ def test_reading_order_and_only_findings_flagged() -> None:
     f = figures(headline(breaches=2), headline(breaches=1))
     assert [m.topic for m in key_messages(f)] == [
         "Breaches", "Near misses", "Notifiable breaches", "Notified on time",
-        "Overdue actions", "Possible under-reporting", "Recurring causes",
+        "Overdue actions", "Possible under-reporting", "Recurring causes", "Reporting culture",
     ]  # fmt: skip
     assert not any(m.flagged for m in key_messages(f))
     # The function reads nothing but the figures: the same figures, the same words.
