@@ -28,6 +28,19 @@ EXAMPLE = {
     "backup_available": None,
     "aware_at": "2026-03-02T09:30:00+13:00",
 }
+# The "wrong, but harmless, person" (SPEC §4.1 ``known_individual``, rule sets @2): another
+# customer received one customer's bank statement.
+WRONG_CUSTOMER = {
+    "jurisdiction": "GDPR",
+    "kind": "breach",
+    "breach_types": ["unauthorised_disclosure"],
+    "info_categories": ["contact", "financial"],
+    "individuals_affected": 1,
+    "recipient": "known_individual",
+    "security_measures": "none",
+    "contained": "partially",
+    "aware_at": "2026-03-02T09:30:00+01:00",
+}
 
 
 class TriageAssessView(APIView):
@@ -36,9 +49,16 @@ class TriageAssessView(APIView):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
-        examples=[OpenApiExample("SPEC §4.1", value=EXAMPLE, request_only=True)],
-        description="Facts as in SPEC §4.1; result as in §4.2. A 400 names each bad field "
-        "and the allowed values.",
+        examples=[
+            OpenApiExample("SPEC §4.1", value=EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Another customer got the letter", value=WRONG_CUSTOMER, request_only=True
+            ),
+        ],
+        description="Facts as in SPEC §4.1; result as in §4.2, from the latest rule set of "
+        "the facts' jurisdiction (nz-privacy-act-2020@2, gdpr@2, au-ndb@2). `recipient` is one "
+        "of none, trusted_internal, trusted_external, known_individual, unknown, public, "
+        "malicious, person_posing_risk. A 400 names each bad field and the allowed values.",
     )
     def post(self, request: Request) -> Response:
         try:

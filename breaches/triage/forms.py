@@ -16,6 +16,9 @@ RECIPIENT_LABELS = {
     "none": "Nobody obtained it",
     "trusted_internal": "Staff bound by our own duties",
     "trusted_external": "Someone bound by confidentiality (e.g. another agency)",
+    "known_individual": (
+        "A known person with no duty of confidence, not hostile (e.g. another customer)"
+    ),
     "unknown": "Unknown",
     "public": "Published or openly reachable",
     "malicious": "A criminal or hostile actor",

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from accounts import organisation
-from breaches.triage.engine import FactsError, assess, parse_facts
+from breaches.triage.engine import FactsError, RuleSetError, assess, parse_facts
 
 
 class Command(BaseCommand):
@@ -21,7 +21,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="path to a JSON file with the facts, or - for stdin")
-        parser.add_argument("--rule-set", default=None, help="e.g. gdpr@1; default: latest")
+        parser.add_argument(
+            "--rule-set",
+            default=None,
+            help="e.g. gdpr@2, or gdpr@1 to re-read an old assessment; default: the latest",
+        )
 
     def handle(self, *args: Any, file: str, rule_set: str | None, **options: Any) -> None:
         try:
@@ -39,6 +43,8 @@ class Command(BaseCommand):
         except FactsError as exc:
             lines = "\n".join(f"  {name}: {message}" for name, message in exc.errors.items())
             raise CommandError(f"invalid facts:\n{lines}", returncode=2) from exc
+        except RuleSetError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         except (KeyError, ValueError) as exc:
             raise CommandError(f"unknown or unsuitable rule set: {exc}", returncode=2) from exc
         self.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -6,7 +6,7 @@ The officer decides; the engine advises.
 """
 
 from breaches.triage.engine.facts import Facts, FactsError, parse_facts
-from breaches.triage.engine.registry import RULE_SETS, assess, latest_rule_set
+from breaches.triage.engine.registry import RULE_SETS, RuleSetError, assess, latest_rule_set
 from breaches.triage.engine.result import Reason, Result
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "FactsError",
     "Reason",
     "Result",
+    "RuleSetError",
     "assess",
     "latest_rule_set",
     "parse_facts",

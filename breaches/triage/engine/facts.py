@@ -34,10 +34,13 @@ INFO_CATEGORIES = (
     "other",
 )
 # Ordered from "nobody got it" to "someone who may harm an affected person got it".
+# ``known_individual`` (rule sets @2 on): an identified person with no duty of confidence and no
+# sign of hostility, e.g. another customer who received the wrong letter.
 RECIPIENTS = (
     "none",
     "trusted_internal",
     "trusted_external",
+    "known_individual",
     "unknown",
     "public",
     "malicious",

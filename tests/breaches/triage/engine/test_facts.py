@@ -64,6 +64,16 @@ def test_bad_values_are_named_with_the_allowed_values(
     assert fragment in caught.value.errors[field]
 
 
+def test_known_individual_is_a_recipient_and_old_facts_stay_valid() -> None:
+    assert parse_facts({**VALID, "recipient": "known_individual"}).recipient == "known_individual"
+    for old in ("none", "trusted_internal", "trusted_external", "unknown", "public", "malicious",
+                "person_posing_risk"):  # fmt: skip
+        assert parse_facts({**VALID, "recipient": old}).to_dict() == {**VALID, "recipient": old}
+    with pytest.raises(FactsError) as caught:
+        parse_facts({**VALID, "recipient": "neighbour"})
+    assert "trusted_external, known_individual, unknown" in caught.value.errors["recipient"]
+
+
 def test_unknown_fields_are_rejected_by_name() -> None:
     with pytest.raises(FactsError) as caught:
         parse_facts({**VALID, "severity": "low", "notes": "x"})

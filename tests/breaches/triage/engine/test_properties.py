@@ -1,7 +1,11 @@
-"""Properties over every valid set of facts (hypothesis)."""
+"""Properties over every valid set of facts (hypothesis), for the latest (@2) rule sets.
+
+The released @1 rule sets are pinned byte for byte by test_versions.py instead.
+"""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -100,10 +104,27 @@ def test_a_hostile_recipient_never_lowers_anything(facts: Facts, hostile: str) -
     assert no_worse(assess(facts), assess(replace(facts, recipient=hostile)))
 
 
+@settings(max_examples=600)
+@given(facts=facts_strategy, worse=st.sampled_from(RECIPIENTS))
+def test_any_later_recipient_never_lowers_anything(facts: Facts, worse: str) -> None:
+    """The whole order of SPEC §4.1, known_individual included: none < trusted_internal <
+    trusted_external < known_individual < unknown < public < malicious < person_posing_risk."""
+    if RECIPIENTS.index(worse) < RECIPIENTS.index(facts.recipient):
+        worse = facts.recipient
+    assert no_worse(assess(facts), assess(replace(facts, recipient=worse)))
+
+
+def test_known_individual_sits_between_trusted_external_and_unknown() -> None:
+    assert RECIPIENTS.index("trusted_external") + 1 == RECIPIENTS.index("known_individual")
+    assert RECIPIENTS.index("known_individual") + 1 == RECIPIENTS.index("unknown")
+
+
 @settings(max_examples=400)
 @given(facts=facts_strategy)
 def test_no_containment_never_lowers_anything(facts: Facts) -> None:
     assert no_worse(assess(facts), assess(replace(facts, contained="not")))
+    if facts.contained == "fully":
+        assert no_worse(assess(facts), assess(replace(facts, contained="partially")))
 
 
 @settings(max_examples=300)
@@ -159,3 +180,56 @@ def test_more_breach_types_or_harm_types_never_lower_anything(
 @given(facts=facts_strategy)
 def test_losing_the_backup_never_lowers_anything(facts: Facts) -> None:
     assert no_worse(assess(facts), assess(replace(facts, backup_available=False)))
+    if facts.backup_available is True:
+        # Not knowing whether there is a backup is no better than having one.
+        assert no_worse(assess(facts), assess(replace(facts, backup_available=None)))
+
+
+@settings(max_examples=400)
+@given(facts=facts_strategy)
+def test_the_latest_rule_sets_answer(facts: Facts) -> None:
+    assert assess(facts).rule_set.endswith("@2")
+
+
+@settings(max_examples=300)
+@given(facts=facts_strategy)
+def test_the_severity_never_contradicts_the_answers(facts: Facts) -> None:
+    result = assess(facts)
+    if result.notify_individuals == "yes":
+        assert SEVERITIES.index(result.severity) >= SEVERITIES.index("high")
+    if result.notify_regulator == "yes":
+        assert SEVERITIES.index(result.severity) >= SEVERITIES.index("medium")
+    # Telling the people without telling the regulator never happens.
+    assert ANSWERS.index(result.notify_regulator) >= ANSWERS.index(result.notify_individuals)
+
+
+@settings(max_examples=300)
+@given(facts=facts_strategy)
+def test_uncertain_always_comes_with_what_to_weigh(facts: Facts) -> None:
+    result = assess(facts)
+    if "uncertain" in (result.notify_regulator, result.notify_individuals):
+        assert any("the officer must decide, weighing:" in r.finding for r in result.reasons)
+
+
+def test_every_step_up_a_compact_grid_never_lowers_anything() -> None:
+    """Exhaustive where random search is thin: the thresholds of the clear-case rules (9/10,
+    99/100, 999/1000 people; each recipient; each containment) on a grid of typical facts."""
+    aware = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    grid = itertools.product(
+        JURISDICTIONS,
+        [("contact",), ("financial",), ("health",), ("contact", "identity_document")],
+        [("unauthorised_disclosure",), ("unavailability",), ("loss",)],
+        ["none", "encrypted"],
+        [None, False, True],
+    )
+    for jurisdiction, categories, types, security, backup in grid:
+        for people, contained in itertools.product([1, 9, 10, 99, 100, 999, 1000], CONTAINED):
+            results = [
+                assess(
+                    Facts(jurisdiction, "breach", types, categories, people, False, recipient,
+                          security, False, contained, False, (), backup, aware)
+                )
+                for recipient in RECIPIENTS
+            ]  # fmt: skip
+            for before, after in itertools.pairwise(results):
+                assert no_worse(before, after), (jurisdiction, categories, types, people, before)
