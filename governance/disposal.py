@@ -53,7 +53,15 @@ from django.utils.dateformat import format as format_date
 from accounts.append_only import REDACTABLE, redact_disposed, redaction_left
 from accounts.history import stamp_history
 from accounts.models import User
-from breaches.models import Action, AffectedIndividual, Attachment, Incident
+from breaches.models import (
+    Action,
+    AffectedIndividual,
+    AnonymousFollowUp,
+    Attachment,
+    Incident,
+    IndividualNotice,
+    NotificationContent,
+)
 from breaches.permissions import lock_for_write
 from breaches.selectors import cpo_emails
 from config.celery import enqueue_on_commit
@@ -98,7 +106,8 @@ FIELDS: dict[str, Treatment] = {
         removed=("summary", "description", "cause_detail", "containment_steps"),
         kept=(
             "reference", "kind", "status", "occurred_precision", "channel", "cause_category",
-            "jurisdiction", "severity", "decision_notify_regulator", "unit_name",
+            "jurisdiction", "severity", "decision_notify_regulator", "unit_name", "reporting",
+            "discovered_by",
         ),
     ),
     "breaches.AffectedIndividual": Treatment(
@@ -113,11 +122,26 @@ FIELDS: dict[str, Treatment] = {
         kept=("kind", "status"),
     ),
     "breaches.Notification": Treatment(
-        removed=("reason",), kept=("recipient", "method", "reference_number")
+        removed=("reason",), kept=("recipient", "method", "stage", "reference_number")
     ),
     "breaches.Decision": Treatment(
         removed=("ground", "rationale"), kept=("notify_regulator", "notify_individuals")
     ),
+    # A notice keeps its row, channel, outcome and dates (past quarters' late-notice figures);
+    # the person it named goes with the affected people.
+    "breaches.IndividualNotice": Treatment(
+        removed=("public_reason", "withheld_ground", "safety_check", "safe_channel"),
+        kept=("channel", "outcome"),
+    ),
+    "breaches.NotificationContent": Treatment(
+        removed=(
+            "contact_point", "likely_consequences", "measures_taken", "advice_to_individuals",
+            "other_agencies",
+        ),
+        kept=(),
+    ),
+    # The follow-up code's hash goes with its row: nobody can follow up a disposed-of report.
+    "breaches.AnonymousFollowUp": Treatment(removed=("code_hash",), kept=(), rows_deleted=True),
     "breaches.Assessment": Treatment(
         removed=(),
         kept=(
@@ -568,6 +592,7 @@ def _removed_counts(incident: Incident) -> dict[str, Any]:
         # append-only records (comments, notifications, decisions) with something to blank.
         "comments": incident.comments.count(),
         "actions": Action.objects.filter(incident=incident).count(),
+        "notices": IndividualNotice.objects.filter(incident=incident).count(),
         "rows_blanked": rows,
         "fields": {label: list(t.removed) for label, t in FIELDS.items() if t.removed},
     }
@@ -577,8 +602,23 @@ def _remove_live_content(
     incident: Incident, *, approver: User, rule: RetentionRule, now: datetime
 ) -> list[str]:
     """Blank the incident's row and its ordinary children, each change credited to the
-    approver on the history; delete its affected people and attachments. Returns the storage
-    names of the files to delete once this commits."""
+    approver on the history; delete its affected people (its notices let go of them first),
+    attachments and anonymous follow-up code. Returns the storage names of the files to delete
+    once this commits."""
+    for notice in IndividualNotice.objects.filter(incident=incident):
+        # The person goes below (their row is protected while a notice names them); the
+        # notice's outcome and dates stay for the figures.
+        notice.affected = None
+        notice.public_reason = notice.withheld_ground = ""
+        notice.safety_check = notice.safe_channel = ""
+        stamp_history(notice, user=approver, reason=DISPOSED_REASON)
+        notice.save()
+    for content in NotificationContent.objects.filter(incident=incident):
+        content.contact_point = content.likely_consequences = content.measures_taken = ""
+        content.advice_to_individuals = content.other_agencies = ""
+        stamp_history(content, user=approver, reason=DISPOSED_REASON)
+        content.save()
+    AnonymousFollowUp.objects.filter(incident=incident).delete()
     for person in AffectedIndividual.objects.filter(incident=incident):
         # Blanked before the delete, so the history row the delete writes holds nothing.
         person.reference = ""

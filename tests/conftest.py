@@ -128,6 +128,10 @@ class World:
     restricted: Incident
     attachment_a: Attachment | None = None  # made by add_evidence() where a test needs it
     action_a: Action | None = None  # made by add_action() where a test needs it
+    # Made by add_confidential_reports() where a test needs them: a confidential report by
+    # ``reporter`` in A1, and a report about a colleague's conduct (restricted on arrival).
+    confidential: Incident | None = None
+    colleague: Incident | None = None
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -209,6 +213,28 @@ def add_action(world: World) -> Action:
     )
     world.action_a = action
     return action
+
+
+def add_confidential_reports(world: World) -> World:
+    """Incident C, reported confidentially by ``reporter`` in A1 (officers see it, not who
+    reported it), and incident K, ``reporter``'s report about a colleague in A1, restricted on
+    arrival to the CPO and its reporter (docs/reporting-without-fear.md)."""
+    if world.confidential is None:
+        world.confidential = IncidentFactory(
+            reporter=world.reporter,
+            business_unit=world.site_a1,
+            summary="Incident C",
+            reporting=Incident.Reporting.CONFIDENTIAL,
+        )
+        world.colleague = IncidentFactory(
+            reporter=world.reporter,
+            business_unit=world.site_a1,
+            summary="Incident K",
+            about_colleague=True,
+            is_restricted=True,
+            restricted_to=[world.cpo, world.reporter],
+        )
+    return world
 
 
 class SharedWorld:

@@ -15,14 +15,21 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from breaches.models import Action, Decision, Incident, Notification
+from breaches.models import (
+    Action,
+    Decision,
+    Incident,
+    IndividualNotice,
+    Notification,
+    NotificationContent,
+)
 from breaches.triage.engine import parse_facts
 from breaches.triage.services import assessment_create
 from config import kept_input
 from reporting.models import QuarterlyReport
 from tests.breaches.triage.engine.test_facts import VALID
 from tests.conftest import World
-from tests.test_page_form_fuzz import PAGES, RIGHTFUL
+from tests.test_page_form_fuzz import NO_ACCOUNT, PAGES, RIGHTFUL
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +98,33 @@ CASES = [
         lambda w: not Decision.objects.exists(),
     ),
     Case(
+        "notification content", "officer_a", "/incidents/{ref}/notification-content/",
+        "/incidents/{ref}/notification-content/?restore=1",
+        {"contact_point": "The privacy team, 04 555 0100", "other_agencies": "Police, for safety"},
+        ("The privacy team, 04 555 0100</textarea>", "Police, for safety</textarea>"),
+        lambda w: not NotificationContent.objects.exists(),
+    ),
+    Case(
+        "public notice", "officer_a", "/incidents/{ref}/notices/public/",
+        "/incidents/{ref}/notices/?restore=1#public-heading",
+        {"public_reason": "Former clients who cannot be reached"},
+        ("Former clients who cannot be reached</textarea>",),
+        lambda w: not IndividualNotice.objects.exists(),
+    ),
+    Case(
         "report request", "executive", "/reports/", "/reports/?restore=1",
         {"quarter": "{quarter}"},
         ('value="{quarter}" selected',),
         lambda w: not QuarterlyReport.objects.exists(),
+    ),
+    Case(
+        "report: who may know", "reporter", "/incidents/new/", "/incidents/new/?restore=1",
+        {"kind": "breach", "summary": "Fax sent to the wrong office", "channel": "email",
+         "aware_at": "2026-03-02T09:30", "reporting": "confidential", "about_colleague": "on",
+         "discovered_by": "colleague"},
+        ('value="Fax sent to the wrong office"', 'value="confidential" id="id_reporting_1" checked',
+         'id="id_about_colleague" checked', '<option value="colleague" selected>'),
+        lambda w: not Incident.objects.filter(summary="Fax sent to the wrong office").exists(),
     ),
 ]  # fmt: skip
 
@@ -194,7 +224,7 @@ OF_A_RUN = {"governance:run-approve", "governance:run-cancel"}
     "name",
     sorted(
         n for n, (method, *_) in PAGES.items()
-        if method == "POST" and n not in {"login", "account_login"}
+        if method == "POST" and n not in {"login", "account_login", *NO_ACCOUNT}
     ),
 )  # fmt: skip
 def test_every_form_posted_after_expiry_leads_back_to_a_page_never_a_405(

@@ -22,10 +22,11 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from tests.breaches.triage.engine.test_facts import VALID
-from tests.conftest import PERSONAS, World, add_action, add_evidence
+from tests.conftest import PERSONAS, World, add_action, add_confidential_reports, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,47 @@ def r(path: str) -> Url:
     return lambda w: f"/incidents/{w.restricted.reference}/{path}"
 
 
+def notice_a(path: str) -> Url:
+    """A form of a planned notice to a person affected by incident A (made for the row)."""
+
+    def url(w: World) -> str:
+        from breaches.models import AffectedIndividual, IndividualNotice
+
+        person = AffectedIndividual.objects.create(
+            incident=w.incident_a, reference="C-77", role="client"
+        )
+        notice = IndividualNotice.objects.create(
+            incident=w.incident_a, affected=person, created_by=w.cpo
+        )
+        return f"/incidents/{w.incident_a.reference}/notices/{notice.pk}/{path}"
+
+    return url
+
+
+def person_a(w: World) -> str:
+    """Incident A's notices, with one person affected still without a notice."""
+    from breaches.models import AffectedIndividual
+
+    AffectedIndividual.objects.create(incident=w.incident_a, reference="C-78", role="child")
+    return f"/incidents/{w.incident_a.reference}/notices/plan/"
+
+
+def conf(path: str, api: bool = False) -> Url:
+    """A page (or API resource) of the confidential report, made for the row."""
+    base = "/api/v1/incidents/" if api else "/incidents/"
+    return lambda w: f"{base}{add_confidential_reports(w).confidential.reference}/{path}"  # type: ignore[union-attr]  # made just now
+
+
+def coll(path: str, api: bool = False) -> Url:
+    """A page (or API resource) of the report about a colleague, made for the row."""
+    base = "/api/v1/incidents/" if api else "/incidents/"
+    return lambda w: f"{base}{add_confidential_reports(w).colleague.reference}/{path}"  # type: ignore[union-attr]  # made just now
+
+
+# A confidential report is seen as any report of A1 (only who reported it is hidden); one about
+# a colleague only by the CPO and its reporter (restricted on arrival).
+K_SCOPE = {"reporter", "cpo"}
+
 # (name, URL to GET or a Post, allowed personas, others' status, anonymous status
 #  [, {persona: status}])
 Row = tuple
@@ -77,8 +119,36 @@ MATRIX: list[Row] = [
     ("incident A", lambda w: w.incident_a.get_absolute_url(), A_SCOPE, 404, 302),
     ("incident B", lambda w: w.incident_b.get_absolute_url(), B_SCOPE, 404, 302),
     ("restricted incident", lambda w: w.restricted.get_absolute_url(), R_SCOPE, 404, 302),
+    ("confidential incident", conf(""), A_SCOPE, 404, 302),
+    ("confidential: access log", conf("access-log/"), {"officer_a", "cpo"}, 404, 302),
+    ("confidential: triage", conf("triage/"), {"officer_a", "cpo"}, 404, 302),
+    ("confidential: add details", conf("details/"), A_SCOPE, 404, 302),
+    ("api: confidential incident", conf("", api=True), A_SCOPE, 404, 401),
+    ("api: confidential comments", conf("comments/", api=True), A_SCOPE, 404, 401),
+    ("api: confidential attachments", conf("attachments/", api=True), A_SCOPE, 404, 401),
+    ("api: confidential access log", conf("access-log/", True), {"officer_a", "cpo"}, 404, 401),
+    ("colleague report", coll(""), K_SCOPE, 404, 302),
+    ("colleague report: add details", coll("details/"), K_SCOPE, 404, 302),
+    ("colleague report: access log", coll("access-log/"), {"cpo"}, 404, 302),
+    ("api: colleague report", coll("", api=True), K_SCOPE, 404, 401),
+    ("api: colleague comments", coll("comments/", api=True), K_SCOPE, 404, 401),
     ("no such incident", lambda w: "/incidents/PBR-1999-00001/", set(), 404, 302),
     ("report form", lambda w: "/incidents/new/", ALL, 404, 302),
+    # Anonymous reports (docs/reporting-without-fear.md): open to everyone, signed in or not;
+    # the follow-up page shows a report only for its code (a wrong one: the code form, 400).
+    ("report anonymously", lambda w: "/report-anonymously/", ALL, 404, 200),
+    ("anonymous follow-up", lambda w: "/follow-up/", ALL, 404, 200),
+    (
+        "anonymous follow-up, wrong code",
+        Post(
+            lambda w: "/follow-up/",
+            lambda w: {"code": "2345-6789-ABCD-EFGH-JKLM-NPQR-STUV"},
+            ok=400,
+        ),
+        ALL,
+        404,
+        400,
+    ),
     ("add details A", lambda w: f"/incidents/{w.incident_a.reference}/details/", A_SCOPE, 404, 302),
     ("add details B", lambda w: f"/incidents/{w.incident_b.reference}/details/", B_SCOPE, 404, 302),
     ("add details R", lambda w: f"/incidents/{w.restricted.reference}/details/", {"cpo"}, 404, 302),
@@ -215,6 +285,69 @@ MATRIX: list[Row] = [
     (
         "draft letter A",
         lambda w: f"/incidents/{w.incident_a.reference}/drafts/letter.pdf",
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    (
+        "notification content A",
+        a("notification-content/"),
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    (
+        "notification content R",
+        r("notification-content/"),
+        {"cpo"},
+        404,
+        302,
+    ),
+    (
+        "write notification content A",
+        Post(a("notification-content/"), lambda w: {"contact_point": "Privacy team"}),
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    # Notices to people (docs/notices.md): the incident's handlers only, 404 to everyone else.
+    ("notices A", a("notices/"), {"officer_a", "cpo"}, 404, 302),
+    ("notices R", r("notices/"), {"cpo"}, 404, 302),
+    (
+        "api: notices A",
+        lambda w: f"/api/v1/incidents/{w.incident_a.reference}/notices/",
+        {"officer_a", "cpo"},
+        404,
+        401,
+    ),
+    ("plan notices A", Post(person_a), {"officer_a", "cpo"}, 404, 302),
+    (
+        "public notice A",
+        Post(a("notices/public/"), lambda w: {"public_reason": "They cannot be reached."}),
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    (
+        "notice safety check A",
+        Post(notice_a("safety-check/"), lambda w: {"safety_check": "x", "safe_channel": "y"}),
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    (
+        "notice sent A",
+        Post(
+            notice_a("sent/"),
+            lambda w: {"channel": "letter", "sent_at": f"{timezone.localtime():%Y-%m-%dT%H:%M}"},
+        ),
+        {"officer_a", "cpo"},
+        404,
+        302,
+    ),
+    (
+        "notice outcome A",
+        Post(notice_a("outcome/"), lambda w: {"outcome": "withheld", "withheld_ground": "s116"}),
         {"officer_a", "cpo"},
         404,
         302,
@@ -851,3 +984,33 @@ def test_details_page_access_event_matrix(world: World, persona: str) -> None:
         assert latest.detail == {"page": "details"} and events.count() == before + 1
     else:
         assert response.status_code == 404 and events.count() == before
+
+
+# Who reads the confidential reporter's name (page "Reported by", API "reporter"), and who sees
+# the report at all: its reporter and the CPO read the name, its unit's officer the label.
+CONFIDENTIAL_NAME = {"reporter": True, "officer_a": False, "cpo": True}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_confidential_reporter_matrix(world: World, persona: str) -> None:
+    from rest_framework.test import APIClient
+
+    incident = add_confidential_reports(world).confidential
+    assert incident is not None
+    page = Client()
+    page.force_login(world.persona(persona))
+    api = APIClient()
+    api.force_authenticate(world.persona(persona))
+    html = page.get(incident.get_absolute_url())
+    detail = api.get(f"/api/v1/incidents/{incident.reference}/")
+    if persona not in CONFIDENTIAL_NAME:
+        assert (html.status_code, detail.status_code) == (404, 404)
+        return
+    named = CONFIDENTIAL_NAME[persona]
+    shown = str(world.reporter) if named else "Confidential reporter"
+    assert f"<dt>Reported by</dt><dd>{shown}</dd>" in html.content.decode()
+    assert detail.json()["reporter"] == (world.reporter.username if named else shown)
+    # The register's reporter-free search: a username finds nothing for anyone.
+    if persona in OFFICERS:
+        found = page.get("/incidents/", {"q": world.reporter.username}).content.decode()
+        assert incident.reference not in found

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts.http import AuthenticatedRequest
 from accounts.models import AccessEvent, User
 from breaches.access import record_access
+from breaches.intake.confidentiality import hidden_label, may_see_reporter
 from breaches.models import Incident
 from breaches.permissions import handles
 from breaches.selectors import incident_in_scope
@@ -72,6 +73,10 @@ class IncidentSubresourceView(IncidentScopedView):
     filter_backends = [OrderingFilter]
     ordering_fields: list[str] = []
     ordering: list[str] = []
+    # The fields of a row that name a person by username (the comment's author, the uploader,
+    # who opened it): the incident's reporter is hidden in them from whoever may not know who
+    # reported it (``breaches.intake.confidentiality``).
+    person_fields: tuple[str, ...] = ("author", "uploaded_by", "user")
 
     def rows(self, incident: Incident) -> QuerySet[Any]:
         raise NotImplementedError
@@ -94,6 +99,19 @@ class IncidentSubresourceView(IncidentScopedView):
             )
         page = self.paginate_queryset(rows)
         serializer = self.get_serializer(page if page is not None else rows, many=True)
+        data = self.hide_reporter(incident, serializer.data)
         if page is not None:
-            return self.get_paginated_response(serializer.data)
-        return Response(serializer.data)
+            return self.get_paginated_response(data)
+        return Response(data)
+
+    def hide_reporter(self, incident: Incident, data: Any) -> Any:
+        """``data`` (serialised rows) with the reporter's username replaced by the label that
+        hides it, where the caller may not know who reported the incident."""
+        if may_see_reporter(incident, self.user()):
+            return data
+        username, label = incident.reporter.username, hidden_label(incident)
+        for row in data:
+            for name in self.person_fields:
+                if row.get(name) == username:
+                    row[name] = label
+        return data

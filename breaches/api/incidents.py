@@ -26,6 +26,7 @@ from breaches.api.fields import (
     StrictChoiceField,
     StrictMultipleChoiceField,
 )
+from breaches.intake.confidentiality import hidden_label, may_see_reporter
 from breaches.intake.services import (
     DETAIL_FIELDS,
     incident_add_details,
@@ -106,7 +107,11 @@ class IncidentListSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentListSerializer):
-    reporter = serializers.CharField(source="reporter.username", read_only=True)
+    reporter = serializers.SerializerMethodField(
+        help_text='The reporter\'s username; "Confidential reporter" to everyone but the '
+        'chief privacy officer and the reporter on a confidential report, "Anonymous" on an '
+        "anonymous one."
+    )
     business_unit_code = serializers.CharField(source="business_unit.code", read_only=True)
     breach_types: serializers.SlugRelatedField[IncidentBreachType] = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="breach_type"
@@ -121,12 +126,22 @@ class IncidentDetailSerializer(IncidentListSerializer):
             *IncidentListSerializer.Meta.fields,
             "business_unit_code",
             "reporter",
+            "reporting",
+            "about_colleague",
+            "discovered_by",
             *DETAIL_FIELDS,
             "jurisdiction",
             "breach_types",
             "information_categories",
             "affected",
         ]
+
+    def get_reporter(self, instance: Incident) -> str:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if may_see_reporter(instance, viewer):
+            return instance.reporter.username
+        return hidden_label(instance)
 
 
 class IncidentDetailsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
@@ -198,6 +213,25 @@ class IncidentCreateSerializer(IncidentDetailsSerializer):
         required=False,
         help_text="Send the same token again to retry safely: the first incident is returned.",
     )
+    confidential = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only the chief privacy officer may see who reported it; officers read "
+        '"Confidential reporter".',
+    )
+    about_colleague = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="About a colleague's conduct: restricted to the chief privacy officer on "
+        "arrival (so is a cause of deliberate_misuse).",
+    )
+    discovered_by = StrictChoiceField(
+        choices=Incident.Discovery.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="How it came to light.",
+    )
 
 
 class IncidentViewSet(
@@ -265,6 +299,13 @@ class IncidentViewSet(
             information_categories=data.pop("information_categories", []),
             affected=[(a["reference"], a["role"]) for a in data.pop("affected", [])],
             submission_token=token,
+            reporting=(
+                Incident.Reporting.CONFIDENTIAL
+                if data.pop("confidential", False)
+                else Incident.Reporting.NAMED
+            ),
+            about_colleague=data.pop("about_colleague", False),
+            discovered_by=data.pop("discovered_by", ""),
             **{name: value for name, value in data.items() if name in DETAIL_FIELDS},
         )
         visible = self.get_queryset().filter(pk=incident.pk).first()

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from breaches.api.incidents import IncidentViewSet
 from breaches.api.intake import AttachmentDownload, AttachmentList, CommentList
+from breaches.api.notices import IndividualNoticeList
 from breaches.api.register import AccessLogList
 from breaches.api.response import (
     ActionStatusView,
@@ -34,6 +35,7 @@ urlpatterns = [
     ),
     path(incident + "notifications/", NotificationList.as_view(), name="incident-notifications"),
     path(incident + "actions/", IncidentActionList.as_view(), name="incident-actions"),
+    path(incident + "notices/", IndividualNoticeList.as_view(), name="incident-notices"),
     path(incident + "transition/", TransitionView.as_view(), name="incident-transition"),
     path(incident + "restriction/", RestrictionView.as_view(), name="incident-restriction"),
     path(incident + "access-log/", AccessLogList.as_view(), name="incident-access-log"),

@@ -35,7 +35,13 @@ def officers_alert_new_report(*, incident_id: int) -> int:
             return 0
         incident = Incident.objects.select_related("business_unit").get(pk=incident_id)
         # Restricted meanwhile (the alert waited for the broker): only those named hear of it.
-        recipients = [o.email for o in handling_officers(incident) if o.email]
+        # A report restricted on arrival names its reporter (an officer may report too): they
+        # are not who must hear of it, the CPO is.
+        recipients = [
+            o.email
+            for o in handling_officers(incident)
+            if o.email and not (incident.is_restricted and o.pk == incident.reporter_id)
+        ]
         if not recipients:
             # No officer covers this unit: the chief privacy officer hears instead of nobody.
             recipients = cpo_emails()

@@ -187,6 +187,34 @@ class ReportForm(DetailsMixin):
     business_unit = forms.TypedChoiceField(
         label="Which office or team?", coerce=int, help_text="Yours, unless it happened elsewhere."
     )
+    discovered_by = forms.ChoiceField(
+        label="How did this come to light?",
+        choices=[("", "Not sure, or rather not say"), *Incident.Discovery.choices],
+        required=False,
+        help_text="It helps us see how mistakes are found. Nobody is blamed for reporting.",
+    )
+    reporting = forms.ChoiceField(
+        label="Who may see that you reported this?",
+        choices=[
+            (Incident.Reporting.NAMED, "Everyone handling it (named)"),
+            (
+                Incident.Reporting.CONFIDENTIAL,
+                "Only the chief privacy officer (confidential)",
+            ),
+        ],
+        initial=Incident.Reporting.NAMED,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Reporting is never held against you. If you choose confidential, the privacy "
+        "officers handle your report as usual but see \u201cConfidential reporter\u201d instead "
+        "of your name; you still follow it under My reports.",
+    )
+    about_colleague = forms.BooleanField(
+        label="This is about a colleague's conduct",
+        required=False,
+        help_text="Only the chief privacy officer will see the report at first; they decide who "
+        "else may.",
+    )
     evidence = forms.FileField(
         label="Evidence (optional)",
         required=False,
@@ -217,9 +245,14 @@ class ReportForm(DetailsMixin):
         "individuals_affected_is_estimate",
         "containment_steps",
         "contained_at",
+        "discovered_by",
         "evidence",
+        "reporting",
+        "about_colleague",
     ]
     REQUIRED_STEP = ["kind", "summary", "aware_at", "channel", "business_unit"]
+    # Shown in sections of their own, not among the optional details.
+    OWN_STEPS = ("evidence", "reporting", "about_colleague")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -252,8 +285,25 @@ class ReportForm(DetailsMixin):
         return [
             self[name]
             for name in self.field_order
-            if name not in self.REQUIRED_STEP and name != "evidence"
+            if name not in self.REQUIRED_STEP and name not in self.OWN_STEPS
         ]
+
+    def who_step(self) -> list[forms.BoundField]:
+        """Who may know who reported it: answered by default (named), changed in one click."""
+        return [self["reporting"], self["about_colleague"]]
+
+    def clean_reporting(self) -> str:
+        # Left unanswered (an old form, a kept draft): named, as the form shows by default.
+        return self.cleaned_data.get("reporting") or Incident.Reporting.NAMED
+
+    def confidentiality(self) -> dict[str, Any]:
+        """What ``incident_create`` takes about who may know who reported it, and why."""
+        data = self.cleaned_data
+        return {
+            "reporting": data.get("reporting") or Incident.Reporting.NAMED,
+            "about_colleague": bool(data.get("about_colleague")),
+            "discovered_by": data.get("discovered_by") or "",
+        }
 
 
 class DetailsForm(DetailsMixin):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.history import stamp_history
 from accounts.models import BusinessUnit, User
+from breaches.intake.confidentiality import restricts_on_arrival
 from breaches.intake.uploads import check_upload
 from breaches.models import (
     AffectedIndividual,
@@ -24,11 +25,15 @@ from breaches.models import (
     IncidentInformationCategory,
     ReferenceCounter,
 )
-from breaches.permissions import can_contribute, can_write_internal, lock_for_write
+from breaches.permissions import can_contribute, can_write_internal, handles, lock_for_write
 from config.celery import enqueue_on_commit
 
 # History reason of child rows written with the report itself.
 REPORTED_WITH = "reported with the incident"
+
+# Why a report was restricted the moment it arrived (SPEC §3; the timeline shows it to handlers).
+ARRIVAL_REASON = "restricted on arrival: a report about a colleague's conduct"
+LATER_REASON = "restricted: the reporter gave deliberate misuse by staff as the cause"
 
 # The optional details a reporter may add after the first step, and officers may correct.
 DETAIL_FIELDS = (
@@ -73,6 +78,9 @@ def incident_create(
     information_categories: Iterable[str] = (),
     affected: Iterable[tuple[str, str]] = (),
     submission_token: uuid.UUID | None = None,
+    reporting: str = Incident.Reporting.NAMED,
+    about_colleague: bool = False,
+    discovered_by: str = "",
 ) -> Incident:
     """Record a new report atomically and tell the unit's privacy officers once it commits.
 
@@ -110,6 +118,9 @@ def incident_create(
             information_categories=information_categories,
             affected=affected,
             submission_token=submission_token,
+            reporting=reporting,
+            about_colleague=about_colleague,
+            discovered_by=discovered_by,
         )
     except IntegrityError:
         # Two identical submissions raced; the other one won.
@@ -157,6 +168,11 @@ def _incident_create(
             # The timeline folds these into "reported this incident".
             stamp_history(row, user=reporter, reason=REPORTED_WITH)
             row.save()
+        if restricts_on_arrival(
+            cause_category=incident.cause_category, about_colleague=incident.about_colleague
+        ):
+            # Before the officers' alert is queued: only the CPO hears of it.
+            _restrict_to_cpo(incident, reason=ARRIVAL_REASON)
         enqueue_on_commit("breaches.tasks.notify_officers_of_new_report", incident.pk)
     return incident
 
@@ -187,6 +203,15 @@ def incident_add_details(
         if changed:
             stamp_history(locked, user=actor)
             locked.save()
+        if (
+            "cause_category" in changed
+            and not locked.is_restricted
+            and not handles(actor, locked)
+            and restricts_on_arrival(cause_category=locked.cause_category, about_colleague=False)
+        ):
+            # The reporter now says a colleague misused information: as if it had arrived so.
+            # (An officer reclassifying it handles it already; the CPO restricts if need be.)
+            _restrict_to_cpo(locked, reason=LATER_REASON)
         if breach_types is not None:
             _sync_rows(locked, actor, IncidentBreachType, "breach_type", breach_types)
         if information_categories is not None:
@@ -198,6 +223,22 @@ def incident_add_details(
             stamp_history(row, user=actor)
             row.save()
     return locked
+
+
+def _restrict_to_cpo(incident: Incident, *, reason: str) -> None:
+    """Restrict ``incident`` to the chief privacy officer(s), inside the caller's transaction.
+
+    Its reporter stays named on it, so they still follow their report under "My reports" (an
+    anonymous report's account is nobody to follow it). The CPO names others with the
+    restriction form. Credited to the system: nobody chose it, the rule did.
+    """
+    named = list(User.objects.filter(role=User.Role.CHIEF_PRIVACY_OFFICER, is_active=True))
+    if incident.reporting != Incident.Reporting.ANONYMOUS:
+        named.append(incident.reporter)
+    stamp_history(incident, user=None, reason=reason)
+    incident.is_restricted = True
+    incident.save()
+    incident.restricted_to.set(named)
 
 
 def _locked_for_contribution(incident: Incident, actor: User, refusal: str) -> Incident:

@@ -102,16 +102,13 @@ def report_incident(request: AuthenticatedHttpRequest) -> HttpResponse:
                 information_categories=cleaned.get("information_categories") or [],
                 affected=affected_rows(formset),
                 submission_token=cleaned["submission_token"],
+                **form.confidentiality(),
                 **form.details(),
             )
             if cleaned.get("evidence") and not incident.attachments.exists():
                 attachment_add(incident=incident, uploaded_by=user, upload=cleaned["evidence"])
             kept_input.forget(request, DRAFT_KEY)
-            messages.success(
-                request,
-                f"Thank you. Your report {incident.reference} has been sent to the privacy "
-                "team. You can add more information here at any time while it is open.",
-            )
+            messages.success(request, _thanks(incident))
             return redirect(incident)
         status = 400
     else:
@@ -132,6 +129,7 @@ def report_incident(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "submission_token": uuid.uuid4(),
                     "draft_owner": owner,
                     "occurred_precision": Incident.OccurredPrecision.UNKNOWN,
+                    "reporting": Incident.Reporting.NAMED,
                 }
             )
             formset = AffectedFormSet(prefix="affected")
@@ -142,6 +140,17 @@ def report_incident(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "formset": formset},
         status=status,
     )
+
+
+def _thanks(incident: Incident) -> str:
+    """What the reporter is told once the report is in, including who will know of it."""
+    said = [f"Thank you. Your report {incident.reference} has been sent to the privacy team."]
+    if incident.is_restricted:
+        said.append("Only the chief privacy officer can see it for now.")
+    elif incident.reporting == Incident.Reporting.CONFIDENTIAL:
+        said.append("Only the chief privacy officer can see that you reported it.")
+    said.append("You can add more information here at any time while it is open.")
+    return " ".join(said)
 
 
 def _unit(pk: int) -> Any:

@@ -223,10 +223,17 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         return self.all()
 
     def with_list_columns(self) -> IncidentQuerySet:
-        """Join what a register row shows, so a page costs the same queries at any size."""
+        """Join what a register row shows, so a page costs the same queries at any size.
+
+        ``to_tell``: the people still to be told of the row's incident (the officers' badge),
+        correlated on the page's rows only; a count of the list leaves it out.
+        """
+        # Imported here: the rule reads the notices and decisions, whose modules read this one.
+        from breaches.models.notices import people_to_tell
+
         overdue = Action.objects.overdue().filter(incident_id=OuterRef("pk"))
         return self.select_related("business_unit", "reporter").annotate(
-            has_overdue_actions=Exists(overdue)
+            has_overdue_actions=Exists(overdue), to_tell=people_to_tell()
         )
 
 
@@ -490,6 +497,10 @@ class Incident(models.Model):
                     "regulator_notified_at",
                     "contained_at",
                     "aware_at",
+                    # The reporting-culture figures: how reported, found, and when it happened.
+                    "reporting",
+                    "discovered_by",
+                    "occurred_at",
                 ],
             ),
             # A privacy officer's count, its largest part (``IncidentQuerySet.count``): their

@@ -162,7 +162,7 @@ def render_incident(
     actions = list(incident.actions.select_related("owner")) if internal else []
     context: dict[str, Any] = {
         "incident": incident,
-        "timeline": incident_timeline(incident, include_internal=internal),
+        "timeline": incident_timeline(incident, include_internal=internal, viewer=user),
         "attachments": incident.attachments.select_related("uploaded_by"),
         "can_contribute": can_contribute(user, incident),
         "can_write_internal": internal,

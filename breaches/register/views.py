@@ -128,10 +128,16 @@ def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHtt
 @login_required
 def access_log(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Who opened, downloaded or exported this incident: for its officers only."""
+    # Imported here: this view is the only one of the module that needs it.
+    from breaches.intake.confidentiality import hidden_label, may_see_reporter
+
     incident = incident_handled(request.user, reference)
-    events = AccessEvent.objects.filter(incident=incident).select_related("user")[:500]
+    events = list(AccessEvent.objects.filter(incident=incident).select_related("user")[:500])
+    # The reporter reading their own report would name them: hidden as everywhere else.
+    hidden = None if may_see_reporter(incident, request.user) else hidden_label(incident)
+    rows = [(e, hidden if hidden and e.user_id == incident.reporter_id else None) for e in events]
     return render(
-        request, "breaches/register/access_log.html", {"incident": incident, "events": events}
+        request, "breaches/register/access_log.html", {"incident": incident, "rows": rows}
     )
 
 

@@ -54,7 +54,9 @@ def owner_candidates(incident: Incident) -> QuerySet[User]:
     the incident's side: the chief privacy officers; if it is restricted, the people named on
     it and nobody else; otherwise its reporter and the officers whose assigned units cover its
     unit (``officers_for_incident``). Executives and administrators appear only where that rule
-    admits them (their own report). A test holds this to ``visible_to`` for every persona, and
+    admits them (their own report). A confidential or anonymous report's reporter is never
+    offered: an action in their name would name them. A test holds this to ``visible_to`` for
+    every persona, and
     :func:`action_create` checks the chosen owner with ``visible_to`` itself.
     """
     sees = Q(role=User.Role.CHIEF_PRIVACY_OFFICER)
@@ -63,8 +65,13 @@ def owner_candidates(incident: Incident) -> QuerySet[User]:
     else:
         sees |= Q(pk=incident.reporter_id)
         sees |= Q(pk__in=officers_for_incident(incident).order_by().values("pk"))
+    hidden = Q()
+    if incident.reporting != Incident.Reporting.NAMED:
+        # Giving a confidential reporter an action would name them to whoever reads it.
+        hidden = Q(pk=incident.reporter_id)
     return (
         User.objects.filter(sees, is_active=True)
+        .exclude(hidden)
         .select_related("business_unit")
         .order_by("business_unit__path", "last_name", "first_name", "username")
     )

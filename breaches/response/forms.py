@@ -36,7 +36,10 @@ class NotificationForm(forms.Form):
     method = forms.ChoiceField(label="How", choices=Notification.Method.choices)
     stage = forms.ChoiceField(
         label="Stage (the regulator only)",
-        choices=[("", "Not a notification to the regulator"), *Notification.Stage.choices],
+        choices=[
+            ("", "Initial if it is the first (or not to the regulator)"),
+            *Notification.Stage.choices,
+        ],
         required=False,
         help_text="The regulator can be told in stages (GDPR Art. 33(4); the NZ Act allows "
         "information in phases): the first is the initial one, then updates, then the final one.",
@@ -122,7 +125,8 @@ class ActionForm(forms.Form):
         owner = cast(OwnerField, self.fields["owner"])
         if incident is not None:
             owner.queryset = owner_candidates(incident)
-            owner.reporter_id = incident.reporter_id
+            named = incident.reporting == Incident.Reporting.NAMED
+            owner.reporter_id = incident.reporter_id if named else None
             # Today is the earliest due date (the browser's date picker says so too).
             self.fields["due_date"].widget.attrs["min"] = timezone.localdate().isoformat()
 

@@ -117,10 +117,9 @@ def notification_record(
 ) -> Notification:
     """Record a notification, or the reason for not notifying (or delaying). Append-only.
 
-    ``stage``: required for a notification made to the regulator ("" from the page's form or
-    the API is refused beside the field, with the other fields' errors). Not given at all
-    (``None``) by a caller that records a single notification, it is the initial one when none
-    is recorded yet.
+    ``stage``: for a notification made to the regulator. Left empty (or not given), it is the
+    initial one when none is recorded yet; after that it must be said (update or final), and an
+    empty one is refused beside the field.
     """
     errors: dict[str, str] = {}
     not_notified = method == Notification.Method.NOT_NOTIFIED
@@ -140,16 +139,14 @@ def notification_record(
     problem = stage_problem(recipient=recipient, method=method, stage=stage or "")
     if problem:
         errors["stage"] = problem
-    elif staged and stage == "":
-        errors["stage"] = STAGE_NEEDED
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         locked = lock_for_write(incident, actor=actor)
         if staged:
             earlier = _stages_so_far(locked)
-            if stage is None and not earlier:
-                stage = Stage.INITIAL  # a caller recording one notification (see above)
+            if not stage and not earlier:
+                stage = Stage.INITIAL  # the first one (see above)
             wrong = _stage_error(earlier, stage or "", notified_at)
             if wrong:
                 raise ValidationError({wrong[0]: wrong[1]})

@@ -12,6 +12,10 @@ a fixed number of queries. A new source is a new provider added to ``PROVIDERS``
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+from breaches.intake.confidentiality import hidden_label, may_see_reporter
 from breaches.models import Incident
 from breaches.timeline.entries import Change, Provider, TimelineEntry
 from breaches.timeline.evidence import (
@@ -43,12 +47,27 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-def incident_timeline(incident: Incident, *, include_internal: bool) -> list[TimelineEntry]:
-    """The incident's history, oldest first, in a fixed number of queries whatever its length."""
+def incident_timeline(
+    incident: Incident, *, include_internal: bool, viewer: Any = None
+) -> list[TimelineEntry]:
+    """The incident's history, oldest first, in a fixed number of queries whatever its length.
+
+    What the reporter did is marked ``by_reporter`` and, unless ``viewer`` may know who reported
+    it (``may_see_reporter``: without a viewer, nobody in particular), credited to
+    "Confidential reporter" or "Anonymous" instead of their name.
+    """
+    hidden = not may_see_reporter(incident, viewer)
     entries = [
-        entry
+        _as_seen(entry, incident, hidden)
         for provider in PROVIDERS
         for entry in provider(incident, include_internal=include_internal)
     ]
     entries.sort(key=lambda e: e.at)  # stable: ties keep the order of PROVIDERS
     return entries
+
+
+def _as_seen(entry: TimelineEntry, incident: Incident, hidden: bool) -> TimelineEntry:
+    if entry.actor_id is None or entry.actor_id != incident.reporter_id:
+        return entry
+    actor = hidden_label(incident) if hidden else entry.actor
+    return replace(entry, actor=actor, by_reporter=True)

@@ -24,7 +24,11 @@ class Change:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """Who did what, and when; ``internal`` entries are only ever built for handlers."""
+    """Who did what, and when; ``internal`` entries are only ever built for handlers.
+
+    ``actor_id``: the user who acted, where the source knows it, so that the incident's reporter
+    can be told apart and hidden from whoever may not know them (``by_reporter``).
+    """
 
     at: datetime
     actor: str
@@ -33,6 +37,8 @@ class TimelineEntry:
     text: str = ""
     kind: str = "change"
     internal: bool = False
+    actor_id: int | None = None
+    by_reporter: bool = False
 
 
 class Provider(Protocol):

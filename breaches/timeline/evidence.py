@@ -36,6 +36,7 @@ def _detail_rows(incident: Incident, model: DetailModel, attr: str) -> Iterator[
             actor_name(row.history_user),
             f"{verb} {noun}",
             text=str(display(model, attr, getattr(row, attr))),
+            actor_id=row.history_user_id,
         )
 
 
@@ -67,6 +68,7 @@ def comments(incident: Incident, *, include_internal: bool) -> Iterator[Timeline
             text=comment.body,
             kind="comment",
             internal=internal,
+            actor_id=comment.author_id,
         )
 
 
@@ -78,4 +80,5 @@ def attachments(incident: Incident, *, include_internal: bool) -> Iterator[Timel
             "attached evidence",
             text=attachment.original_name,
             kind="attachment",
+            actor_id=attachment.uploaded_by_id,
         )

@@ -37,7 +37,12 @@ def incident_history(incident: Incident, *, include_internal: bool) -> Iterator[
         if record.history_type == "+":
             # Creating an incident is reporting it, whoever's session wrote the row.
             actor = str(record.history_user or incident.reporter)
-            yield TimelineEntry(record.history_date, actor, "reported this incident")
+            yield TimelineEntry(
+                record.history_date,
+                actor,
+                "reported this incident",
+                actor_id=record.history_user_id or incident.reporter_id,
+            )
         elif previous is not None:
             yield from _changed(record, previous, fields, include_internal=include_internal)
         previous = record
@@ -61,5 +66,10 @@ def _changed(
     # The reason given for a change is the handlers' working note.
     reason = record.history_change_reason if include_internal else ""
     yield TimelineEntry(
-        record.history_date, actor_name(record.history_user), "changed", changes, text=reason or ""
+        record.history_date,
+        actor_name(record.history_user),
+        "changed",
+        changes,
+        text=reason or "",
+        actor_id=record.history_user_id,
     )

@@ -26,7 +26,8 @@ def notifications(incident: Incident, *, include_internal: bool) -> Iterator[Tim
 
 
 def _notification_text(n: Notification) -> str:
-    text = f"{n.get_recipient_display()}: {n.get_method_display()}"
+    stage = f" ({n.get_stage_display().lower()})" if n.stage else ""
+    text = f"{n.get_recipient_display()}{stage}: {n.get_method_display()}"
     if n.notified_at:
         text += f", {timezone.localtime(n.notified_at):%d %b %Y %H:%M}"
     if n.on_time is not None:

@@ -49,7 +49,14 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
 
 
 def _send_once(incident: Incident, *, kind: str, hours: int, now: datetime) -> int:
-    recipients = [o.email for o in handling_officers(incident) if o.email] + cpo_emails()
+    # A report restricted on arrival names its reporter so that they can follow it: they are
+    # not among those reminded of the deadline.
+    officers = [
+        o
+        for o in handling_officers(incident)
+        if not (incident.is_restricted and o.pk == incident.reporter_id)
+    ]
+    recipients = [o.email for o in officers if o.email] + cpo_emails()
     recipients = sorted(set(recipients))
     assert incident.regulator_deadline is not None
     deadline_text = timezone.localtime(incident.regulator_deadline).strftime("%a %d %b %Y %H:%M")

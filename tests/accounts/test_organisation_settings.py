@@ -366,7 +366,9 @@ def test_the_api_and_the_cli_assess_with_the_settings_in_force(
 
 def test_drafts_print_the_agency_name_in_force(world: World) -> None:
     change(world, agency_name="Oranga Tamariki")
-    assert draft_context(world.incident_a, world.officer_a)["agency"] == "Oranga Tamariki"
+    assert (
+        draft_context(world.incident_a, world.officer_a, "regulator")["agency"] == "Oranga Tamariki"
+    )
 
 
 def test_the_services_checks_hold_without_the_form(world: World) -> None:

@@ -29,8 +29,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 RULE_SET = "nz-privacy-act-2020@2"
 RATIONALE_ERROR = "Your decision differs from the recommendation"
-REGULATOR_PDF = "Draft notification to the Privacy Commissioner (PDF)"
-LETTER_PDF = "Draft letter to an affected person (PDF)"
+REGULATOR_PDF = "Notification to the Privacy Commissioner (NotifyUs, s114, s117(1)) (PDF)"
+LETTER_PDF = "Notice to an affected person (s115, s117(2)) (PDF)"
 # Raw codes of the §4.1 facts that must never reach a person (page or PDF).
 RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 

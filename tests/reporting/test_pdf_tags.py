@@ -82,7 +82,7 @@ def test_the_quarterly_report_is_a_tagged_pdf(world: World) -> None:
     ("make", "title", "roles"),
     [
         (regulator_draft, "Draft notification to the Privacy Commissioner — {ref}", {"/H1", "/H2", "/Table", "/TH"}),
-        (individual_letter, "Draft letter to an affected person — {ref}", {"/H1", "/P"}),
+        (individual_letter, "Draft notice to an affected person — {ref}", {"/H1", "/P"}),
     ],
 )  # fmt: skip
 def test_the_drafts_are_tagged_pdfs(world: World, make, title: str, roles: set[str]) -> None:  # type: ignore[no-untyped-def]

@@ -93,7 +93,7 @@ def test_sources_are_merged_oldest_first_and_ties_keep_the_providers_order(world
         ("assessed notifiability", "Low; regulator no, individuals no (nz-2020.1)"),
         ("attached evidence", "letter.pdf"),
         ("commented", "B"),
-        ("recorded a notification", "The regulator (Privacy Commissioner): "
+        ("recorded a notification", "The regulator: "
          "Not notified (reason recorded)\nNot notifiable"),
     ]  # fmt: skip
     assert [e.at for e in handler] == sorted(e.at for e in handler)

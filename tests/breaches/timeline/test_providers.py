@@ -265,7 +265,7 @@ def test_handlers_see_notifications_and_actions(world: World) -> None:
         (
             officer,
             "recorded a notification",
-            "The regulator (Privacy Commissioner): E-mail, 02 Mar 2026 09:30 (on time)",
+            "The regulator: E-mail, 02 Mar 2026 09:30 (on time)",
         ),
         (
             officer,
