@@ -50,10 +50,12 @@ from accounts.models import User
 from bench.scenarios import Scenario
 from breaches.models import (
     Action,
+    AffectedIndividual,
     Answer,
     Assessment,
     Decision,
     Incident,
+    IndividualNotice,
     Notification,
     RegulatorDecision,
 )
@@ -62,6 +64,11 @@ from breaches.response.actions import (
     ClosingOutcome,
     action_create,
     action_set_status,
+)
+from breaches.response.notices import (
+    notice_mark_sent,
+    notice_record_safety_check,
+    notices_plan,
 )
 from breaches.response.notifications import notification_record
 from breaches.triage.clock import clock_for
@@ -409,6 +416,7 @@ class IncidentStory:
                 method=Notification.Method.NOT_NOTIFIED,
                 reason=DELAY_GROUND,
             )
+            planned = self._plan_notices(officer)
             told = self.later(t, 24 * 5, 24 * 15)
             t = yield self.later(told, 0.5, 6)
             self._record(
@@ -417,18 +425,47 @@ class IncidentStory:
                 method=Notification.Method.IN_PERSON,
                 notified_at=told,
             )
+            self._send_notices(planned, officer, IndividualNotice.Channel.IN_PERSON, told)
         elif self.individuals == Individuals.NOTIFY:
             told = self.later(notified, 2, 72)
             methods = [Notification.Method.LETTER, Notification.Method.PHONE]
             methods += [Notification.Method.EMAIL, Notification.Method.IN_PERSON]
             t = yield self.later(told, 0.1, 4)
+            method = Notification.Method.LETTER if people >= 12 else rng.choice(methods)
             self._record(
                 officer,
                 recipient=Notification.Recipient.INDIVIDUALS,
-                method=Notification.Method.LETTER if people >= 12 else rng.choice(methods),
+                method=method,
                 notified_at=told,
             )
+            channel = IndividualNotice.Channel(method)  # the same names for these four
+            self._send_notices(self._plan_notices(officer), officer, channel, told)
         return t
+
+    # Notices to each person (no random draws: the rest of the story stays as it was).
+    SAFETY_CHECK = "Checked with the social worker who else lives at the address and reads mail."
+    SAFE_CHANNEL = "By phone to the person's own mobile, after confirming they were alone."
+
+    def _plan_notices(self, officer: User) -> list[IndividualNotice]:
+        """A notice for each affected person recorded (none recorded: none planned)."""
+        if not AffectedIndividual.objects.filter(incident=self.incident).exists():
+            return []
+        return notices_plan(incident=self.incident, actor=officer)
+
+    def _send_notices(
+        self, notices: list[IndividualNotice], officer: User, channel: str, sent_at: datetime
+    ) -> None:
+        """Each sent when the people were told, after the safety check where it is needed."""
+        for notice in notices:
+            if notice.safety_check_required:
+                notice = notice_record_safety_check(
+                    notice=notice,
+                    actor=officer,
+                    safety_check=self.SAFETY_CHECK,
+                    safe_channel=self.SAFE_CHANNEL,
+                )
+                channel = IndividualNotice.Channel.PHONE
+            notice_mark_sent(notice=notice, actor=officer, channel=channel, sent_at=sent_at)
 
     def _action_titles(self) -> list[tuple[str, str]]:
         """One or two of the actions the scenario calls for: (title, kind)."""
