@@ -590,3 +590,45 @@ def _create_triage(triaged: list[Triaged]) -> None:
         )
     Assessment.objects.bulk_create([t.assessment for t in triaged], batch_size=1000)
     Decision.objects.bulk_create(decisions, batch_size=1000)
+
+
+def anonymous_demo_report(users: dict[str, User], *, now: datetime | None = None) -> str:
+    """An anonymous near miss reported this morning, a question from its officer and the
+    reporter's answer through the follow-up code, which is returned (the demo prints it, so
+    the follow-up page can be tried at /follow-up/)."""
+    import uuid
+
+    from breaches.intake.anonymous import anonymous_answer_add, anonymous_report_create
+    from breaches.intake.services import comment_add
+    from breaches.models import Comment
+
+    now = now or timezone.now()
+    receipt = anonymous_report_create(
+        kind=Incident.Kind.NEAR_MISS,
+        summary="A letter about a child in care was nearly posted to the wrong address",
+        aware_at=now - timedelta(hours=3),
+        channel=Incident.Channel.POST,
+        business_unit=users["reporter"].business_unit,
+        submission_token=uuid.uuid4(),
+        description=(
+            "Two letters were stuck together in the franking machine; I noticed before the bag "
+            "went out. I am reporting anonymously because I was the one who stuffed them."
+        ),
+        breach_types=["unauthorised_disclosure"],
+        information_categories=["care_protection", "children"],
+        individuals_affected=1,
+        discovered_by=Incident.Discovery.SELF_REPORTED,
+    )
+    assert receipt.code is not None
+    comment_add(
+        incident=receipt.incident,
+        author=users["officer"],
+        body="Thank you for telling us. Was the window envelope the kind that shows two lines?",
+        visibility=Comment.Visibility.SHARED,
+    )
+    anonymous_answer_add(
+        follow_up=receipt.incident.anonymous_follow_up,
+        body="Yes, the old window envelopes: the second letter's address showed through.",
+    )
+    figures_changed()
+    return receipt.code

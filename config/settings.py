@@ -520,6 +520,9 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "breaches.models.Incident.Status",
         "ActionKindEnum": "breaches.models.Action.Kind",
         "ActionStatusEnum": "breaches.models.Action.Status",
+        "IncidentChannelEnum": "breaches.models.Incident.Channel",
+        "NoticeChannelEnum": "breaches.models.IndividualNotice.Channel",
+        "NoticeOutcomeEnum": "breaches.models.IndividualNotice.Outcome",
     },
 }
 

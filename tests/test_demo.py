@@ -10,6 +10,7 @@ open breach, and last quarter's report, waiting for the executive.
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from pytest_django import DjangoDbBlocker
 from accounts.models import User
 from bench.scenarios import BREACHES, NEAR_MISSES
 from bench.story import REPORTER_ACTION
+from breaches.intake.anonymous import follow_up_for_code, follow_up_thread
 from breaches.models import (
     Action,
     Assessment,
@@ -82,12 +84,17 @@ def demo(
 def test_the_demo_is_varied_and_prints_what_it_made(demo: str) -> None:
     assert "Demo accounts" in demo
     assert f"the {last_complete_quarter().label} quarterly report" in demo
-    assert Incident.objects.count() == 320
+    # 320 drawn, and one anonymous report followed up with its printed code.
+    assert Incident.objects.count() == 321
+    code = re.search(r"follow-up code \(try it at /follow-up/, signed out\): (\S+)", demo)
+    assert code is not None
+    follow_up = follow_up_for_code(code.group(1))
+    assert follow_up is not None and follow_up.incident.reporting == "anonymous"
+    assert [mine for _comment, mine in follow_up_thread(follow_up)] == [False, True]
     assert set(Incident.objects.values_list("kind", flat=True)) == {"breach", "near_miss"}
     assert set(Incident.objects.values_list("channel", flat=True)) == set(Incident.Channel.values)
-    assert set(Incident.objects.values_list("cause_category", flat=True)) == set(
-        Incident.Cause.values
-    )
+    drawn = Incident.objects.exclude(reporting=Incident.Reporting.ANONYMOUS)
+    assert set(drawn.values_list("cause_category", flat=True)) == set(Incident.Cause.values)
     assert len(set(Incident.objects.values_list("status", flat=True))) >= 5
     assert Incident.objects.filter(is_restricted=True).exists()
     near_miss = set(Incident.objects.filter(kind="near_miss").values_list("status", flat=True))

@@ -197,7 +197,7 @@ def assert_same_backup(first: Path, second: Path) -> None:
     two.pop("created_at")
     assert two == one
     rows = {table["model"]: table["rows"] for table in one["tables"]}
-    assert rows["breaches.incident"] == 320 and rows["breaches.historicalincident"] > 320
+    assert rows["breaches.incident"] == 321 and rows["breaches.historicalincident"] > 321
     assert [entry["field"] for entry in one["files"]] == ["reporting.quarterlyreport.file"]
 
 
@@ -250,7 +250,7 @@ def test_the_command_refuses_a_database_holding_incidents_with_status_2(
     before = sqlite_rows(site, "SELECT COUNT(*) FROM breaches_historicalincident")
     refused = site.manage("restore_register", str(archive), check=False)
     assert refused.returncode == 2
-    assert "already holds 320 incident(s)" in refused.stderr
+    assert "already holds 321 incident(s)" in refused.stderr
     assert sqlite_rows(site, "SELECT COUNT(*) FROM breaches_historicalincident") == before
 
 

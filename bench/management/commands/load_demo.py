@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from bench.generate import DEMO_ACCOUNTS, generate
+from bench.generate import DEMO_ACCOUNTS, anonymous_demo_report, generate
 
 
 class Command(BaseCommand):
@@ -52,6 +52,7 @@ class Command(BaseCommand):
             return
         with _quiet("weasyprint", "celery", "kombu"), transaction.atomic():
             result = generate(incidents=incidents, password=password)
+            code = anonymous_demo_report(result.users)
         report = f" and the {result.report} quarterly report" if result.report else ""
         self.stdout.write(
             self.style.SUCCESS(
@@ -62,6 +63,10 @@ class Command(BaseCommand):
             )
         )
         self._print_accounts(password)
+        self.stdout.write(
+            f"An anonymous report's follow-up code (try it at /follow-up/, signed out): {code}"
+        )
+        self.stdout.write("")
 
     def _print_accounts(self, password: str) -> None:
         self.stdout.write("")
