@@ -5,8 +5,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from breaches.intake import anonymous_views
-
 SWAGGER_INLINE_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
 admin.site.site_header = "Privacy Breach Register administration"
@@ -18,8 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("incidents/", include("breaches.urls")),
     # Anonymous reports and their follow-up: the two pages that need no account (SPEC §2).
-    path("report-anonymously/", anonymous_views.report_anonymously, name="report-anonymously"),
-    path("follow-up/", anonymous_views.follow_up, name="follow-up"),
+    path("", include("breaches.intake.anonymous_urls")),
     path("reports/", include("reporting.urls")),
     path("governance/", include("governance.urls")),
     path("settings/", include("accounts.settings_urls")),

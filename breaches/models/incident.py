@@ -224,16 +224,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
     def with_list_columns(self) -> IncidentQuerySet:
         """Join what a register row shows, so a page costs the same queries at any size.
-
-        ``to_tell``: the people still to be told of the row's incident (the officers' badge),
-        correlated on the page's rows only; a count of the list leaves it out.
-        """
-        # Imported here: the rule reads the notices and decisions, whose modules read this one.
-        from breaches.models.notices import people_to_tell
-
+        (The officers' lists add ``to_tell``, ``breaches.models.notices.people_to_tell``.)"""
         overdue = Action.objects.overdue().filter(incident_id=OuterRef("pk"))
         return self.select_related("business_unit", "reporter").annotate(
-            has_overdue_actions=Exists(overdue), to_tell=people_to_tell()
+            has_overdue_actions=Exists(overdue)
         )
 
 

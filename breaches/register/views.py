@@ -23,6 +23,7 @@ from accounts.http import AuthenticatedHttpRequest, signed_in
 from accounts.models import AccessEvent
 from breaches.access import record_access, record_exported
 from breaches.models import Action, Incident
+from breaches.models.notices import people_to_tell
 from breaches.pagination import NearestPageListView
 from breaches.permissions import can_use_register
 from breaches.register.exports import (
@@ -38,7 +39,12 @@ from breaches.selectors import incident_handled
 
 def register_queryset(request: HttpRequest) -> tuple[IncidentFilter, QuerySet[Incident]]:
     """The register as filtered in the URL: the page and the CSV export read the same rows."""
-    base = Incident.objects.visible_to(request.user).with_list_columns()
+    # The people still to be told: on the page's rows only, never in its count.
+    base = (
+        Incident.objects.visible_to(request.user)
+        .with_list_columns()
+        .annotate(to_tell=people_to_tell())
+    )
     filterset = IncidentFilter(request.GET or None, queryset=base, request=request)
     if filterset.is_bound and not filterset.is_valid():
         # A bad filter shows (and exports) nothing, with the errors, rather than everything.
@@ -147,7 +153,7 @@ def officer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_officer:
         raise Http404
-    mine = Incident.objects.visible_to(user).with_list_columns()
+    mine = Incident.objects.visible_to(user).with_list_columns().annotate(to_tell=people_to_tell())
     now = timezone.now()
     deadlines = mine.clock_running().open().order_by("regulator_deadline")[:20]
     new_reports = mine.filter(status=Incident.Status.REPORTED).order_by("-reported_at")[:20]
