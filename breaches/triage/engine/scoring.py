@@ -13,6 +13,7 @@ never an edit to this one, because stored assessments name the rule-set version 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from breaches.triage.engine.facts import Facts
@@ -102,7 +103,9 @@ def unintelligible(facts: Facts) -> bool:
     return facts.security_measures == "encrypted" and not facts.key_compromised
 
 
-def score(facts: Facts) -> Score:
+def score(facts: Facts, *, recipient_risk: Mapping[str, int] = RECIPIENT_RISK) -> Score:
+    """The score of ``facts``. ``recipient_risk``: the recipients' points (a later scoring
+    module passes its own table; version 1's results never change)."""
     sensitivity = max((SENSITIVITY[c] for c in facts.info_categories), default=1)
     # Several highly sensitive kinds together (e.g. care and protection plus a location) are
     # worse than any one of them.
@@ -111,7 +114,7 @@ def score(facts: Facts) -> Score:
     scale = scale_points(facts.individuals_affected)
     vulnerable = 1 if facts.vulnerable_individuals else 0
     harm = sum(HARM_POINTS[h] for h in facts.harm_types) + (2 if facts.harm_occurred else 0)
-    exposure = RECIPIENT_RISK[facts.recipient]
+    exposure = recipient_risk[facts.recipient]
     exposure += {"not": 1, "partially": 0, "fully": 0}[facts.contained]
     availability = set(facts.breach_types) & AVAILABILITY
     if availability and facts.backup_available is not True:
