@@ -103,7 +103,7 @@ def test_load_demo_is_idempotent_and_prints_the_password_once(monkeypatch) -> No
         assert name in first.getvalue()
     assert "chosen-demo-password" not in second.getvalue()
     assert "already loaded" in second.getvalue()
-    assert Incident.objects.count() == 30
+    assert Incident.objects.count() == 31  # and the anonymous report, once
     assert QuarterlyReport.objects.count() == 1
     assert User.objects.get(username="cpo").check_password("chosen-demo-password")
     # A forgotten password: a new one, printed, for every demo account.
@@ -112,4 +112,4 @@ def test_load_demo_is_idempotent_and_prints_the_password_once(monkeypatch) -> No
     call_command("load_demo", "--reset-passwords", stdout=third)
     assert "another-demo-password" in third.getvalue()
     assert User.objects.get(username="executive").check_password("another-demo-password")
-    assert Incident.objects.count() == 30
+    assert Incident.objects.count() == 31

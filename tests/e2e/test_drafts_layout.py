@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from breaches.models import IndividualNotice
 from tests.conftest import World, build_world
-from tests.e2e.conftest import browser, login  # noqa: F401 (``browser`` is a fixture)
+from tests.e2e.conftest import login
 from tests.e2e.test_dashboard_layout import _no_axe_violations, _no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def _shot(page: Page, name: str) -> None:
 def test_the_drafts_pages_reflow_and_pass_axe(
     live_server: object,
     live_world: World,
-    browser: Browser,  # noqa: F811 (the fixture imported above)
+    browser: Browser,
     width: int,
 ) -> None:
     context = browser.new_context(**SIZES[width])  # type: ignore[arg-type]

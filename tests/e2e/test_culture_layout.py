@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from accounts.models import User
-from tests.e2e.conftest import browser, login, screenshot  # noqa: F401  (the fixture)
+from tests.e2e.conftest import login, screenshot
 from tests.e2e.test_dashboard_layout import NARROW, WIDE, _no_axe_violations, _no_sideways_scroll
 from tests.factories import UserFactory
 from tests.reporting.test_culture_figures import Data, at, build_data, notice
@@ -30,7 +30,7 @@ def live_data(transactional_db: None) -> Data:
 def test_the_culture_figures_reflow_and_pass_axe(
     live_server: object,
     live_data: Data,
-    browser: Browser,  # noqa: F811  (the fixture imported above)
+    browser: Browser,
     width: int,
 ) -> None:
     context = browser.new_context(**(NARROW if width == 320 else WIDE))  # type: ignore[arg-type]
