@@ -169,7 +169,7 @@ def test_notification_kept_across_an_expired_session(
     open_details(page, "Record a notification (or why not)")
     form = page.locator(NOTIFY)
     when = a_while_ago()
-    form.get_by_label("The regulator").check()
+    form.get_by_label("The regulator", exact=True).check()
     page.select_option("#notify_method", "email")
     page.fill("#notify_notified_at", when)
     page.fill("#notify_reference_number", "OPC-2026-77")

@@ -58,5 +58,7 @@ def test_an_executive_requests_watches_and_downloads_a_report(
     )
     # The dashboard shows the same figures, with its charts.
     page.goto(f"{live_server}/reports/dashboard/")
-    expect(page.locator("svg[role=img]:visible")).to_have_count(3)
+    expect(page.locator("svg[role=img]:visible")).to_have_count(
+        4
+    )  # trend, causes, breach types, how found
     screenshot(page, "dashboard-executive")

@@ -242,7 +242,7 @@ def test_officer_works_an_incident_from_the_register_to_closed(
     open_details(page, "Record a notification (or why not)")
     notified_at = timezone.localtime().replace(second=0, microsecond=0)
     notify_form = notifications.locator("form")
-    notify_form.get_by_label("The regulator").check()
+    notify_form.get_by_label("The regulator", exact=True).check()
     notify_form.get_by_label("How").select_option(label="Online form")
     notify_form.get_by_label("When").fill(notified_at.strftime("%Y-%m-%dT%H:%M"))
     notify_form.get_by_label("Their reference number").fill("OPC-2026-1")
@@ -441,7 +441,7 @@ def test_a_refused_action_or_notification_comes_back_with_the_error_at_the_field
     page.goto(f"{live_server}/incidents/{live_world.incident_a.reference}/")
     open_details(page, "Record a notification (or why not)")
     notify_form = page.locator("form[action$='/notifications/']")
-    notify_form.get_by_label("The regulator").check()
+    notify_form.get_by_label("The regulator", exact=True).check()
     notify_form.get_by_label("How").select_option("not_notified")
     notify_form.get_by_label("Their reference number").fill("OPC-2026-118")
     assert click_and_wait(page, "Record", scope=notify_form) == 400
