@@ -26,7 +26,12 @@ from dataclasses import dataclass
 
 from breaches.triage.engine.facts import RECIPIENTS, Facts
 from breaches.triage.engine.result import ANSWERS, SEVERITIES, Reason
-from breaches.triage.engine.scoring_v2 import SENSITIVE_LABELS, Score, severity
+from breaches.triage.engine.rules.common import CONTAINED_TEXT as CONTAINED_TEXT
+from breaches.triage.engine.rules.common import harm_text as harm_text
+from breaches.triage.engine.rules.common import security_text as security_text
+from breaches.triage.engine.scoring import AVAILABILITY as V1_AVAILABILITY
+from breaches.triage.engine.scoring import CONFIDENTIALITY as V1_CONFIDENTIALITY
+from breaches.triage.engine.scoring_v2 import SENSITIVE_LABELS, severity
 
 RECIPIENT_TEXT = {
     "none": "nobody is known to have obtained the information",
@@ -41,22 +46,10 @@ RECIPIENT_TEXT = {
     "malicious": "a criminal or hostile actor obtained it",
     "person_posing_risk": "someone who may harm an affected person obtained it",
 }
-CONTAINED_TEXT = {
-    "fully": "fully contained: recovered or confirmed deleted, no copies",
-    "partially": "only partially contained",
-    "not": "not contained",
-}
-SECURITY_TEXT = {
-    "none": "no security measure protected it",
-    "password_protected": "protected only by a password",
-    "pseudonymised": "pseudonymised",
-    "encrypted": "encrypted",
-}
-
-# Breach types that put the information in someone else's hands (or may).
-CONFIDENTIALITY = frozenset({"unauthorised_access", "unauthorised_disclosure", "loss"})
-# Breach types that may leave the organisation (and the people) without the information.
-AVAILABILITY = frozenset({"loss", "destruction", "unavailability"})
+# The containment and security findings, the harm and security texts, and the two families
+# of breach type are version 1's, unchanged: imported from there, never copied.
+CONFIDENTIALITY = frozenset(V1_CONFIDENTIALITY)
+AVAILABILITY = frozenset(V1_AVAILABILITY)
 # Information whose exposure the regulators treat as likely to cause serious harm or high risk
 # by itself: GDPR Art. 9 and 10 data, identity documents and numbers, financial data and
 # credentials (EDPB 9/2022 §IV.B "nature, sensitivity and volume"; OAIC DBPR Part 4 "the kind
@@ -338,22 +331,6 @@ def severity_for(total: int, *, regulator: str, people: str) -> str:
 
 
 # ---------------------------------------------------------------------- findings -------------
-
-
-def harm_text(facts: Facts) -> str:
-    kinds = ", ".join(h.replace("_", " ") for h in facts.harm_types)
-    if facts.harm_occurred:
-        return f"harm has already occurred ({kinds or 'its kind not stated'})"
-    return f"harm that may be caused: {kinds or 'not stated'}"
-
-
-def security_text(facts: Facts, score: Score) -> str:
-    text = SECURITY_TEXT[facts.security_measures]
-    if facts.security_measures != "none" and facts.key_compromised:
-        return text + ", but the key or password was exposed too, so it gives no protection"
-    if score.encryption_holds:
-        return text + " and the key was not exposed: the information is unintelligible to others"
-    return text
 
 
 def judgement(facts: Facts) -> str:
